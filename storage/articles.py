@@ -1,0 +1,154 @@
+"""Storing articles: an idempotent, race-safe batch upsert keyed by canonical URL.
+
+New rows go in with INSERT .. ON CONFLICT DO NOTHING, so two writers racing on the same URL end with
+one row; the loser sees the conflict and falls through to the compare-and-update path. A changed body
+updates the row, sets ``modified_at`` and keeps the previous content hash.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import Article, ArticleRaw, ArticleTag
+from storage.records import ArticleRecord, UpsertOutcome
+from storage.types import utcnow
+
+# Columns a re-crawl may change; identity and first_seen_at stay as first stored.
+MUTABLE = (
+    "url", "title", "summary", "body", "published_at", "language", "authors", "tags", "dateline",
+    "content_type", "extraction", "relevance_terms", "attachments", "simhash", "extra",
+)  # fmt: skip
+
+
+def _insert_for(session: Session):  # type: ignore[no-untyped-def]
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _row(record: ArticleRecord, crawl_run_id: int | None, backfill: bool) -> dict[str, object]:
+    now = utcnow()
+    row = {name: getattr(record, name) for name in MUTABLE}
+    row.update(
+        canonical_url=record.canonical_url,
+        source=record.source,
+        content_hash=record.content_hash,
+        modified_at=record.modified_at,
+        first_seen_at=now,
+        fetched_at=now,
+        crawl_run_id=crawl_run_id,
+        first_seen_by_backfill=backfill,
+    )
+    return row
+
+
+def known_urls(session: Session, canonical_urls: Iterable[str]) -> set[str]:
+    """Which of these canonical URLs are already stored (one query per 500 URLs)."""
+    urls = list(dict.fromkeys(canonical_urls))
+    found: set[str] = set()
+    for start in range(0, len(urls), 500):
+        chunk = urls[start : start + 500]
+        found.update(session.scalars(select(Article.canonical_url).where(Article.canonical_url.in_(chunk))))
+    return found
+
+
+def upsert_articles(
+    session: Session,
+    records: Sequence[ArticleRecord],
+    *,
+    crawl_run_id: int | None = None,
+    backfill: bool = False,
+) -> UpsertOutcome:
+    """Store a batch; the caller owns the transaction. Duplicate URLs within a batch: the last wins."""
+    outcome = UpsertOutcome()
+    by_url = {record.canonical_url: record for record in records}
+    if not by_url:
+        return outcome
+    insert_fn = _insert_for(session)
+    rows = [_row(record, crawl_run_id, backfill) for record in by_url.values()]
+    inserted: dict[str, int] = {}
+    for start in range(0, len(rows), 500):
+        statement = (
+            insert_fn(Article)
+            .values(rows[start : start + 500])
+            .on_conflict_do_nothing(index_elements=["canonical_url"])
+            .returning(Article.id, Article.canonical_url)
+        )
+        inserted.update({url: id_ for id_, url in session.execute(statement)})
+    outcome.new = list(inserted.values())
+
+    existing_urls = [url for url in by_url if url not in inserted]
+    changed: dict[str, int] = {}
+    for start in range(0, len(existing_urls), 500):
+        chunk = existing_urls[start : start + 500]
+        current = session.execute(
+            select(Article.id, Article.canonical_url, Article.content_hash, Article.title)
+            .where(Article.canonical_url.in_(chunk))
+            .with_for_update()
+        )
+        for id_, url, old_hash, old_title in current:
+            record = by_url[url]
+            if old_hash == record.content_hash and old_title == record.title:
+                outcome.unchanged.append(id_)
+                continue
+            values = {name: getattr(record, name) for name in MUTABLE}
+            values.update(
+                content_hash=record.content_hash,
+                previous_content_hash=old_hash,
+                modified_at=record.modified_at or utcnow(),
+                fetched_at=utcnow(),
+            )
+            session.execute(update(Article).where(Article.id == id_).values(**values))
+            changed[url] = id_
+    outcome.updated = list(changed.values())
+
+    touched = {**inserted, **changed}
+    _replace_tags(session, touched, by_url)
+    _store_raw(session, touched, by_url, insert_fn)
+    return outcome
+
+
+def _replace_tags(session: Session, ids: dict[str, int], by_url: dict[str, ArticleRecord]) -> None:
+    if not ids:
+        return
+    session.execute(delete(ArticleTag).where(ArticleTag.article_id.in_(list(ids.values()))))
+    tag_rows = [
+        {"article_id": id_, "tag": tag} for url, id_ in ids.items() for tag in dict.fromkeys(by_url[url].tags)
+    ]
+    if tag_rows:
+        session.execute(insert(ArticleTag), tag_rows)
+
+
+def _store_raw(session: Session, ids: dict[str, int], by_url: dict[str, ArticleRecord], insert_fn) -> None:  # type: ignore[no-untyped-def]
+    rows = [
+        {
+            "article_id": id_,
+            "html_zlib": zlib.compress(by_url[url].raw_html or b"", 6),
+            "encoding": by_url[url].encoding,
+            "fetched_at": utcnow(),
+        }
+        for url, id_ in ids.items()
+        if by_url[url].raw_html
+    ]
+    if not rows:
+        return
+    statement = insert_fn(ArticleRaw).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=["article_id"],
+        set_={"html_zlib": statement.excluded.html_zlib, "encoding": statement.excluded.encoding,
+              "fetched_at": statement.excluded.fetched_at},
+    )  # fmt: skip
+    session.execute(statement)
+
+
+def raw_html(session: Session, article_id: int) -> bytes | None:
+    """The stored page, decompressed, for re-parsing without refetching."""
+    compressed = session.scalar(select(ArticleRaw.html_zlib).where(ArticleRaw.article_id == article_id))
+    return zlib.decompress(compressed) if compressed is not None else None
+
+
+def set_duplicate_of(session: Session, article_id: int, original_id: int | None) -> None:
+    session.execute(update(Article).where(Article.id == article_id).values(duplicate_of=original_id))

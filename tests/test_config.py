@@ -1,0 +1,82 @@
+"""Configuration: TOML file plus NEWSWATCH_* variables, secrets only from the environment, readable errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newswatch.cli import cli
+from newswatch.config import ConfigError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("NEWSWATCH_"):
+            monkeypatch.delenv(key)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "newswatch.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///./var/newswatch.db"
+    assert settings.scheduler.crawl_interval_minutes == 30
+    assert settings.smtp.host is None
+
+
+def test_file_values_and_environment_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, '[scheduler]\ncrawl_interval_minutes = 45\n[smtp]\nhost = "mail.example.org"\n')
+    monkeypatch.setenv("NEWSWATCH_SMTP__HOST", "relay.example.org")
+    monkeypatch.setenv("NEWSWATCH_DATABASE_URL", "postgresql://me@db/newswatch")
+    settings = load_settings(path)
+    assert settings.scheduler.crawl_interval_minutes == 45
+    assert settings.smtp.host == "relay.example.org"
+    assert settings.database_url == "postgresql+psycopg://me@db/newswatch"
+
+
+def test_secret_comes_only_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigError, match="NEWSWATCH_SMTP_PASSWORD"):
+        load_settings(write(tmp_path, '[smtp]\npassword = "hunter2"\n'))
+    monkeypatch.setenv("NEWSWATCH_SMTP_PASSWORD", "s3cret")
+    settings = load_settings(write(tmp_path, '[smtp]\nhost = "mail"\n'))
+    assert settings.smtp.password is not None and settings.smtp.password.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[smtp]\nsecurity = 'tls'\n", "smtp.security: must be one of 'starttls', 'ssl' or 'none'"),
+        ("[scheduler]\ncrawl_interval_minutes = 0\n", "scheduler.crawl_interval_minutes"),
+        ("[scheduler]\ndaily_digest_time = '25:00'\n", "scheduler.daily_digest_time"),
+        ("[crawl]\nspeed = 3\n", "crawl.speed: unknown key"),
+        ("database_url = 'mysql://x'\n", "database_url"),
+        ("[smtp\nhost=1", "is not valid TOML"),
+    ],
+)
+def test_bad_values_name_the_key_and_what_is_allowed(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text))
+    assert expected in str(info.value)
+
+
+def test_cli_reports_bad_config_without_traceback(tmp_path: Path) -> None:
+    path = write(tmp_path, "[web]\nport = 'eighty'\n")
+    result = CliRunner().invoke(cli, ["--config", str(path), "db", "upgrade"])
+    assert result.exit_code != 0
+    assert "web.port" in result.output and "Traceback" not in result.output
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml")

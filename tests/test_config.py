@@ -80,3 +80,17 @@ def test_cli_reports_bad_config_without_traceback(tmp_path: Path) -> None:
 def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_example_file_loads_and_lists_every_key() -> None:
+    from newswatch.config import Settings
+
+    example = Path(__file__).resolve().parents[1] / "newswatch.example.toml"
+    load_settings(example)
+    text = example.read_text(encoding="utf-8")
+    for name, field in Settings.model_fields.items():
+        assert name in text, f"{name} missing from newswatch.example.toml"
+        section = getattr(field.annotation, "model_fields", {})
+        for key in section:
+            if key != "password":
+                assert key in text, f"{name}.{key} missing from newswatch.example.toml"

@@ -1,0 +1,61 @@
+"""search indexes: accent-folded PostgreSQL search vector, newest-first browse index
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-23 12:05:00
+
+PostgreSQL only (SQLite's FTS5 table from 0001 already tokenises the way the query language expects).
+The search vector is rebuilt from text that has (1) Latin diacritics folded, as FTS5's
+``remove_diacritics 2`` does, and (2) every run of non-alphanumerics turned into one space, so the
+'simple' parser sees the same word tokens FTS5's unicode61 sees ("www.osce.org" -> www, osce, org;
+"OSCE-led" -> osce, led) and a query behaves the same on both backends. The browse index serves
+"newest first" listings without sorting the whole table.
+"""
+
+from alembic import op
+
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+FOLD_FROM = 'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǦǧǨǩǪǫǬǭǰǴǵǸǹǺǻȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳḀḁḂḃḄḅḆḇḈḉḊḋḌḍḎḏḐḑḒḓḔḕḖḗḘḙḚḛḜḝḞḟḠḡḢḣḤḥḦḧḨḩḪḫḬḭḮḯḰḱḲḳḴḵḶḷḸḹḺḻḼḽḾḿṀṁṂṃṄṅṆṇṈṉṊṋṌṍṎṏṐṑṒṓṔṕṖṗṘṙṚṛṜṝṞṟṠṡṢṣṤṥṦṧṨṩṪṫṬṭṮṯṰṱṲṳṴṵṶṷṸṹṺṻṼṽṾṿẀẁẂẃẄẅẆẇẈẉẊẋẌẍẎẏẐẑẒẓẔẕẖẗẘẙẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ'
+FOLD_TO = 'AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzOoUuAaIiOoUuUuUuUuUuAaGgKkOoOojGgNnAaAaAaEeEeIiIiOoOoRrRrUuUuSsTtHhAaEeOoOoOoOoYyAaBbBbBbCcDdDdDdDdDdEeEeEeEeEeFfGgHhHhHhHhHhIiIiKkKkKkLlLlLlLlMmMmMmNnNnNnNnOoOoOoOoPpPpRrRrRrRrSsSsSsSsSsTtTtTtTtUuUuUuUuUuVvVvWwWwWwWwWwXxXxYyZzZzZzhtwyAaAaAaAaAaAaAaAaAaAaAaAaEeEeEeEeEeEeEeEeIiIiOoOoOoOoOoOoOoOoOoOoOoOoUuUuUuUuUuUuUuYyYyYyYy'
+
+UPGRADE_PG = [
+    f"""CREATE OR REPLACE FUNCTION newswatch_search_text(value text) RETURNS text
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT pg_catalog.regexp_replace(
+            pg_catalog.translate(coalesce(value, ''), '{FOLD_FROM}', '{FOLD_TO}'),
+            '[^[:alnum:]]+', ' ', 'g') $$""",
+    "DROP INDEX IF EXISTS ix_article_search_vector",
+    "ALTER TABLE article DROP COLUMN IF EXISTS search_vector",
+    """ALTER TABLE article ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('simple'::regconfig, newswatch_search_text(title)), 'A') ||
+        setweight(to_tsvector('simple'::regconfig, newswatch_search_text(body)), 'B')) STORED""",
+    "CREATE INDEX ix_article_search_vector ON article USING GIN (search_vector)",
+    "CREATE INDEX ix_article_published_desc ON article (published_at DESC NULLS LAST, id DESC)",
+]
+DOWNGRADE_PG = [
+    "DROP INDEX IF EXISTS ix_article_published_desc",
+    "DROP INDEX IF EXISTS ix_article_search_vector",
+    "ALTER TABLE article DROP COLUMN IF EXISTS search_vector",
+    """ALTER TABLE article ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('simple', coalesce(title, '')), 'A') ||
+        setweight(to_tsvector('simple', coalesce(body, '')), 'B')) STORED""",
+    "CREATE INDEX ix_article_search_vector ON article USING GIN (search_vector)",
+    "DROP FUNCTION IF EXISTS newswatch_search_text(text)",
+]
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for statement in UPGRADE_PG:
+            op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for statement in DOWNGRADE_PG:
+            op.execute(statement)

@@ -1,0 +1,419 @@
+"""Searching the archive on SQLite (FTS5) and PostgreSQL (tsvector), with one behaviour for users.
+
+The user's text is parsed by ``storage.query`` and compiled per backend; filters are plain column
+predicates so they use the article indexes, and tags go through the indexed ``article_tag`` table.
+
+Why a "window": ranking every match by bm25 / ts_rank_cd is fine for a few thousand matches but a
+common word can match half of a million-article archive, and scoring 500,000 rows takes seconds. So a
+search first takes the ids of the newest ``WINDOW`` + 1 matches (cheap: FTS5 walks its doclist
+backwards by rowid; PostgreSQL uses the GIN index). If the query matched no more than ``WINDOW``
+articles every match is ranked and ``total`` is exact. Otherwise only the ``WINDOW`` most recently
+stored matches are ranked, ``total`` is an estimate from the density of matches in that window, and the
+page says so (``total_is_estimate``, ``window_limited``). Counts are never computed beyond that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, column, exists, func, literal, literal_column, select, table
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.orm import Session
+
+from storage.models import Article, ArticleTag
+from storage.query import Query, QueryError, parse_query, to_fts5, to_tsquery
+
+__all__ = [
+    "HIGHLIGHT_END",
+    "HIGHLIGHT_START",
+    "MAX_LIMIT",
+    "MAX_OFFSET",
+    "QueryError",
+    "SearchFilters",
+    "SearchHit",
+    "SearchPage",
+    "matching_article_ids",
+    "render_snippet",
+    "search_articles",
+]
+
+HIGHLIGHT_START = "\x02"
+HIGHLIGHT_END = "\x03"
+MAX_LIMIT = 100
+MAX_OFFSET = 10_000
+WINDOW = 10_000  # matches ranked exactly; beyond this the newest WINDOW matches are ranked
+COUNT_CAP = 10_000  # browse-mode counts stop here
+SNIPPET_TOKENS = 32
+BROWSE_SNIPPET_CHARS = 240
+# bm25 weights per FTS5 column (title, body) and ts_rank_cd weights {D, C, B, A}: title 10x body.
+BM25_WEIGHTS = (10.0, 1.0)
+TS_RANK_WEIGHTS = "{0.1, 0.1, 0.1, 1.0}"
+HEADLINE_OPTIONS = (
+    f'StartSel="{HIGHLIGHT_START}", StopSel="{HIGHLIGHT_END}", MaxWords=35, MinWords=15, '
+    'ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "'
+)
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrictions besides the text. Values within one field are alternatives (any source listed)."""
+
+    sources: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    since: dt.datetime | None = None  # on published_at, aware UTC, inclusive
+    until: dt.datetime | None = None  # on published_at, aware UTC, inclusive
+
+
+@dataclass
+class SearchHit:
+    id: int
+    url: str
+    source: str
+    title: str
+    published_at: dt.datetime | None
+    language: str | None
+    tags: list[str]
+    snippet: str  # matches wrapped in HIGHLIGHT_START / HIGHLIGHT_END; use render_snippet to show it
+    score: float | None  # higher is better; the scale differs per backend; None unless ranked
+    duplicate_of: int | None
+
+
+@dataclass
+class SearchPage:
+    hits: list[SearchHit]
+    total: int
+    offset: int
+    limit: int
+    total_is_estimate: bool = False
+    window_limited: bool = False  # relevance/newest computed over the newest WINDOW matches only
+    notes: list[str] = field(default_factory=list)
+
+
+def render_snippet(snippet: str, start: str, end: str, escape: Callable[[str], str] = lambda s: s) -> str:
+    """Replace the highlight markers with ``start``/``end`` and escape everything else with ``escape``.
+
+    Escaping piecewise means markup like ``<mark>`` survives while the article text is escaped, so
+    ``render_snippet(s, "<mark>", "</mark>", html.escape)`` is safe for HTML.
+    """
+    out: list[str] = []
+    inside = False
+    for part in _split_markers(snippet):
+        if part == HIGHLIGHT_START:
+            if not inside:
+                out.append(start)
+                inside = True
+        elif part == HIGHLIGHT_END:
+            if inside:
+                out.append(end)
+                inside = False
+        else:
+            out.append(escape(part))
+    if inside:
+        out.append(end)
+    return "".join(out)
+
+
+def _split_markers(snippet: str) -> list[str]:
+    parts: list[str] = []
+    buf: list[str] = []
+    for ch in snippet:
+        if ch in (HIGHLIGHT_START, HIGHLIGHT_END):
+            if buf:
+                parts.append("".join(buf))
+                buf = []
+            parts.append(ch)
+        else:
+            buf.append(ch)
+    if buf:
+        parts.append("".join(buf))
+    return parts
+
+
+# --- shared pieces -------------------------------------------------------------------------------
+
+
+def _is_pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _aware(value: dt.datetime | None, name: str) -> dt.datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise QueryError(f"{name} must be a timezone-aware date and time")
+    return value
+
+
+def _filter_clauses(filters: SearchFilters) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if filters.sources:
+        clauses.append(Article.source.in_(list(filters.sources)))
+    if filters.languages:
+        clauses.append(Article.language.in_(list(filters.languages)))
+    if filters.tags:
+        clauses.append(
+            exists().where(ArticleTag.article_id == Article.id, ArticleTag.tag.in_(list(filters.tags)))
+        )
+    since = _aware(filters.since, "since")
+    until = _aware(filters.until, "until")
+    if since is not None:
+        clauses.append(Article.published_at >= since)
+    if until is not None:
+        clauses.append(Article.published_at <= until)
+    return clauses
+
+
+def _newest_order(session: Session) -> list[Any]:
+    if _is_pg(session):  # matches ix_article_published_desc (migration 0002)
+        return [Article.published_at.desc().nulls_last(), Article.id.desc()]
+    return [Article.published_at.desc(), Article.id.desc()]  # SQLite puts NULL last in DESC already
+
+
+_FTS = table("article_fts", column("rowid"))
+_FTS_ROWID = _FTS.c.rowid
+
+
+def _fts_match(expression: str) -> ColumnElement[bool]:
+    return sql_text("article_fts MATCH :fts_query").bindparams(fts_query=expression)  # type: ignore[return-value]
+
+
+_SEARCH_VECTOR = literal_column("article.search_vector")
+
+
+def _tsquery(expression: str) -> Any:
+    return func.to_tsquery(literal("simple", type_=REGCONFIG), literal(expression))
+
+
+class _Backend:
+    """The backend-specific SQL for one parsed query."""
+
+    def __init__(self, session: Session, query: Query) -> None:
+        self.pg = _is_pg(session)
+        self.expression = to_tsquery(query) if self.pg else to_fts5(query)
+
+    def matches(
+        self, stmt: Select[Any], filters: list[ColumnElement[bool]], *, join: bool = False
+    ) -> Select[Any]:
+        """Restrict a statement over Article (or over article_fts on SQLite) to matching rows."""
+        if self.pg:
+            return stmt.where(_SEARCH_VECTOR.op("@@")(_tsquery(self.expression)), *filters)
+        stmt = stmt.where(_fts_match(self.expression))
+        if filters or join:
+            stmt = stmt.join(Article, Article.id == _FTS_ROWID).where(*filters)
+        return stmt
+
+    def id_column(self) -> Any:
+        return Article.id if self.pg else _FTS_ROWID
+
+    def base(self, *columns: Any) -> Select[Any]:
+        return select(*columns) if self.pg else select(*columns).select_from(_FTS)
+
+    def score(self) -> Any:
+        if self.pg:
+            weights = literal(TS_RANK_WEIGHTS).op("::")(literal_column("real[]"))
+            return func.ts_rank_cd(weights, _SEARCH_VECTOR, _tsquery(self.expression), 1)
+        return -func.bm25(literal_column("article_fts"), *BM25_WEIGHTS)
+
+
+def _window(
+    session: Session, backend: _Backend, filters: list[ColumnElement[bool]], size: int
+) -> tuple[list[int], bool]:
+    """Ids of the newest ``size`` matches (by id) and whether there were more."""
+    id_col = backend.id_column()
+    stmt = backend.matches(backend.base(id_col), filters).order_by(id_col.desc()).limit(size + 1)
+    ids = list(session.scalars(stmt))
+    return ids[:size], len(ids) > size
+
+
+def _estimate_total(session: Session, ids: list[int], size: int) -> int:
+    """Matches in [lowest window id, newest id] scaled to the whole id range."""
+    newest = session.scalar(select(func.max(Article.id))) or ids[0]
+    span = max(ids[0] - ids[-1] + 1, 1)
+    return max(size + 1, round(len(ids) * newest / span))
+
+
+def _limits(limit: int, offset: int) -> tuple[int, int]:
+    if offset > MAX_OFFSET:
+        raise QueryError(f"cannot page that deep (offset {offset}; at most {MAX_OFFSET}); narrow the search")
+    return max(1, min(int(limit), MAX_LIMIT)), max(0, int(offset))
+
+
+def search_articles(
+    session: Session,
+    text: str | None,
+    filters: SearchFilters = SearchFilters(),  # noqa: B008 - frozen dataclass, safe as a default
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    order: Literal["relevance", "newest"] = "relevance",
+) -> SearchPage:
+    """One page of articles matching ``text`` and ``filters``; a blank ``text`` lists the newest.
+
+    Raises QueryError (a ValueError with a user-readable message) for queries that cannot run.
+    """
+    limit, offset = _limits(limit, offset)
+    query = parse_query(text)
+    clauses = _filter_clauses(filters)
+    if query is None:
+        return _browse(session, clauses, limit, offset)
+    backend = _Backend(session, query)
+    size = max(WINDOW, offset + limit)
+    ids, more = _window(session, backend, clauses, size)
+    page = SearchPage(hits=[], total=len(ids), offset=offset, limit=limit)
+    if more:
+        page.total = _estimate_total(session, ids, size)
+        page.total_is_estimate = page.window_limited = True
+        page.notes.append(
+            f"more than {size:,} matches: {'ranked' if order == 'relevance' else 'sorted'} "
+            f"the {size:,} most recently stored; add words or filters to narrow"
+        )
+    if not ids or offset >= len(ids):
+        return page
+    floor = ids[-1] if more else None
+    id_col = backend.id_column()
+    if order == "relevance":
+        score = backend.score().label("score")
+        stmt = backend.matches(backend.base(id_col, score), clauses)
+        if floor is not None:
+            stmt = stmt.where(id_col >= floor)
+        stmt = stmt.order_by(score.desc(), id_col.desc()).limit(limit).offset(offset)
+        ranked = [(row[0], float(row[1])) for row in session.execute(stmt)]
+    else:
+        if len(ids) <= 500:  # few matches: sort the ids we already have
+            stmt = select(Article.id).where(Article.id.in_(ids))
+        else:
+            stmt = backend.matches(backend.base(Article.id), clauses, join=True)
+            if floor is not None:
+                stmt = stmt.where(id_col >= floor)
+        stmt = stmt.order_by(*_newest_order(session)).limit(limit).offset(offset)
+        ranked = [(id_, None) for id_ in session.scalars(stmt)]
+    page.hits = _hydrate(session, backend, ranked)
+    return page
+
+
+def _browse(session: Session, clauses: list[ColumnElement[bool]], limit: int, offset: int) -> SearchPage:
+    stmt = select(Article.id).where(*clauses).order_by(*_newest_order(session)).limit(limit).offset(offset)
+    ids = list(session.scalars(stmt))
+    capped = select(literal(1)).select_from(Article).where(*clauses).limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
+    page = SearchPage(hits=[], total=total, offset=offset, limit=limit)
+    if total > COUNT_CAP:
+        page.total = COUNT_CAP
+        page.total_is_estimate = True
+        page.notes.append(f"more than {COUNT_CAP:,} articles; the count stops there")
+    page.hits = _hydrate(session, None, [(id_, None) for id_ in ids])
+    return page
+
+
+_HIT_COLUMNS = (
+    Article.id,
+    Article.url,
+    Article.source,
+    Article.title,
+    Article.published_at,
+    Article.language,
+    Article.tags,
+    Article.duplicate_of,
+)
+
+
+def _hydrate(
+    session: Session, backend: _Backend | None, ranked: Sequence[tuple[int, float | None]]
+) -> list[SearchHit]:
+    """Load the hit rows and their snippets in two queries, keeping the ranked order."""
+    if not ranked:
+        return []
+    ids = [id_ for id_, _ in ranked]
+    rows = {row.id: row for row in session.execute(select(*_HIT_COLUMNS).where(Article.id.in_(ids)))}
+    snippets = _snippets(session, backend, ids)
+    hits = []
+    for id_, score in ranked:
+        row = rows.get(id_)
+        if row is None:  # deleted between the two queries
+            continue
+        hits.append(
+            SearchHit(
+                id=row.id,
+                url=row.url,
+                source=row.source,
+                title=row.title,
+                published_at=row.published_at,
+                language=row.language,
+                tags=list(row.tags or []),
+                snippet=snippets.get(id_, ""),
+                score=score,
+                duplicate_of=row.duplicate_of,
+            )
+        )
+    return hits
+
+
+def _snippets(session: Session, backend: _Backend | None, ids: list[int]) -> dict[int, str]:
+    if backend is None:
+        text_col = func.coalesce(Article.summary, func.substr(Article.body, 1, BROWSE_SNIPPET_CHARS * 2))
+        rows = session.execute(select(Article.id, text_col).where(Article.id.in_(ids)))
+        return {id_: _clean(_shorten(value or "")) for id_, value in rows}
+    if backend.pg:
+        headline = func.ts_headline(
+            literal("simple", type_=REGCONFIG), Article.body, _tsquery(backend.expression), HEADLINE_OPTIONS
+        )
+        rows = session.execute(select(Article.id, headline).where(Article.id.in_(ids)))
+    else:
+        snippet = func.snippet(
+            literal_column("article_fts"), 1, HIGHLIGHT_START, HIGHLIGHT_END, "…", SNIPPET_TOKENS
+        )
+        lo, hi = min(ids), max(ids)
+        stmt = (
+            select(_FTS_ROWID, snippet)
+            .select_from(_FTS)
+            .where(_fts_match(backend.expression), _FTS_ROWID.between(lo, hi))
+        )
+        wanted = set(ids)
+        if len(ids) <= 100:
+            stmt = stmt.where(_FTS_ROWID.in_(ids))
+        rows = (row for row in session.execute(stmt) if row[0] in wanted)
+    return {id_: " ".join((value or "").split()) for id_, value in rows}
+
+
+def _shorten(value: str) -> str:
+    value = " ".join(value.split())
+    if len(value) <= BROWSE_SNIPPET_CHARS:
+        return value
+    cut = value.rfind(" ", 0, BROWSE_SNIPPET_CHARS)
+    return value[: cut if cut > 0 else BROWSE_SNIPPET_CHARS] + " …"
+
+
+def _clean(value: str) -> str:
+    return value.replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_END, "")
+
+
+def matching_article_ids(
+    session: Session, text: str | None, filters: SearchFilters, candidate_ids: Iterable[int]
+) -> set[int]:
+    """Which of ``candidate_ids`` match the query and filters (for alert subscriptions).
+
+    One statement per 500 candidates. On SQLite the full-text scan is bounded to the candidates' id
+    range, so checking a batch of new articles against a common word stays cheap.
+    """
+    candidates = sorted(set(candidate_ids))
+    if not candidates:
+        return set()
+    query = parse_query(text)
+    clauses = _filter_clauses(filters)
+    backend = _Backend(session, query) if query is not None else None
+    found: set[int] = set()
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start : start + 500]
+        if backend is None:
+            stmt = select(Article.id).where(Article.id.in_(chunk), *clauses)
+        elif backend.pg:
+            stmt = backend.matches(select(Article.id).where(Article.id.in_(chunk)), clauses)
+        else:
+            stmt = select(_FTS_ROWID).select_from(_FTS).where(_FTS_ROWID.between(chunk[0], chunk[-1]))
+            stmt = backend.matches(stmt, clauses)
+        wanted = set(chunk)
+        found.update(id_ for id_ in session.scalars(stmt) if id_ in wanted)
+    return found

@@ -1,0 +1,137 @@
+"""What the scheduler (and ``newswatch digest send``) calls: queue digests, deliver the outbox.
+
+``queue_digests`` works one subscription per transaction: lock the subscription, select what it has
+not been sent, render the message, store the outbox row and the digest_entry rows, commit. A crash
+anywhere before the commit leaves nothing selected; after it, everything is selected and waiting in
+the outbox. Two runs racing on one subscription serialise on the row lock (and, failing that, on
+digest_entry's unique pair), so an article is never put in two messages for the same subscription.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts.config import MailConfig
+from alerts.delivery import DeliveryReport, deliver_due
+from alerts.outbox import enqueue
+from alerts.render import Recipient, build_digest_message, render_parts
+from alerts.selection import Selection, select_pending
+from alerts.subscriptions import FREQUENCIES, normalise_email
+from storage.db import session_scope
+from storage.models import DigestEntry, Subscription
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """A digest that would be sent now, rendered but not stored."""
+
+    subscription_id: int
+    frequency: str
+    count: int
+    subject: str
+    text: str
+    html: str
+
+
+def recipient_of(sub: Subscription) -> Recipient:
+    return Recipient(
+        email=sub.email, subscription_id=sub.id, unsubscribe_token=sub.unsubscribe_token,
+        frequency=sub.frequency, query=sub.query, sources=list(sub.sources or []),
+        languages=list(sub.languages or []), tags=list(sub.tags or []),
+    )  # fmt: skip
+
+
+def _subscription_ids(session: Session, frequency: str | None) -> list[int]:
+    statement = select(Subscription.id).where(Subscription.active.is_(True)).order_by(Subscription.id)
+    if frequency is not None:
+        statement = statement.where(Subscription.frequency == frequency)
+    return list(session.scalars(statement))
+
+
+def queue_one(session: Session, subscription_id: int, mail: MailConfig, now: dt.datetime) -> int | None:
+    """Select and queue one subscription's digest inside the caller's transaction; the outbox id or None."""
+    sub = session.scalars(
+        select(Subscription).where(Subscription.id == subscription_id).with_for_update()
+    ).one_or_none()
+    if sub is None or not sub.active:
+        return None
+    selection = select_pending(session, sub, alert_backfill=mail.alert_backfill)
+    outbox_id: int | None = None
+    if selection.items:
+        message = build_digest_message(selection.items, recipient_of(sub), mail, now)
+        outbox_id = enqueue(session, message, kind="digest", recipient=sub.email, subscription_id=sub.id,
+                            now=now).id  # fmt: skip
+        sub.last_sent_at = now
+    if selection.article_ids:  # also records duplicates of stories already sent, so they are not re-examined
+        session.execute(
+            insert(DigestEntry),
+            [
+                {"subscription_id": sub.id, "article_id": a, "outbox_id": outbox_id}
+                for a in selection.article_ids
+            ],
+        )
+    return outbox_id
+
+
+def queue_digests(
+    session_factory: sessionmaker[Session],
+    mail: MailConfig,
+    frequency: str | None,
+    *,
+    now: dt.datetime | None = None,
+) -> int:
+    """Queue a digest for every active subscription of ``frequency`` (None: all) that has news.
+
+    Returns the number of messages queued. Empty digests are not queued.
+    """
+    if frequency is not None and frequency not in FREQUENCIES:
+        raise ValueError(f"frequency must be one of {', '.join(FREQUENCIES)} (got {frequency!r})")
+    now = now or utcnow()
+    with session_scope(session_factory) as session:
+        ids = _subscription_ids(session, frequency)
+    queued = 0
+    for subscription_id in ids:
+        try:
+            with session_scope(session_factory) as session:
+                if queue_one(session, subscription_id, mail, now) is not None:
+                    queued += 1
+        except IntegrityError:  # a concurrent run took these articles first: nothing of ours was written
+            log.info("subscription %s was queued concurrently; skipped", subscription_id)
+    return queued
+
+
+def deliver_outbox(
+    session_factory: sessionmaker[Session], mail: MailConfig, *, now: dt.datetime | None = None
+) -> DeliveryReport:
+    """Send (or write as .eml) every due outbox message; sent/retried/failed counts."""
+    return deliver_due(session_factory, mail, now=now)
+
+
+def preview_digests(
+    session: Session, email: str, mail: MailConfig, *, now: dt.datetime | None = None
+) -> list[Preview]:
+    """What each active subscription of ``email`` would get now; writes nothing."""
+    now = now or utcnow()
+    address = normalise_email(email)
+    previews: list[Preview] = []
+    subs = session.scalars(
+        select(Subscription)
+        .where(Subscription.email == address, Subscription.active.is_(True))
+        .order_by(Subscription.id)
+    )
+    for sub in subs:
+        selection: Selection = select_pending(session, sub, alert_backfill=mail.alert_backfill)
+        if not selection.items:
+            continue
+        subject, text, html = render_parts(selection.items, recipient_of(sub), mail, now)
+        previews.append(Preview(sub.id, sub.frequency, len(selection.items), subject, text, html))
+    return previews

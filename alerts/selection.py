@@ -1,0 +1,173 @@
+"""Choosing what a subscription has not been sent yet.
+
+Correctness rests on ``digest_entry``'s unique (subscription, article) pair: an article is a
+candidate only while no such row exists, and the rows are written in the same transaction as the
+outbox message that carries the articles (see :mod:`alerts.jobs`). Candidates are further limited to
+articles first seen after the subscription was created (no flood of old news on the first run) and,
+unless ``alert_backfill`` is set, not first seen by a backfill crawl.
+
+Near-duplicates (``article.duplicate_of``) collapse into one entry that names the other sources
+("also reported by"); every member still gets its digest_entry row so none comes back later. A
+duplicate whose original was already sent to the subscription is recorded but not shown again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from alerts.highlight import query_terms
+from alerts.render import DigestItem
+from storage.models import Article, ArticleTag, DigestEntry, Subscription
+
+log = logging.getLogger(__name__)
+SUMMARY_SOURCE_CHARS = 1500
+
+
+@dataclass(slots=True)
+class Selection:
+    """What one digest will show (``items``) and every article it accounts for (``article_ids``)."""
+
+    items: list[DigestItem] = field(default_factory=list)
+    article_ids: list[int] = field(default_factory=list)
+
+
+def candidate_rows(session: Session, sub: Subscription, *, alert_backfill: bool) -> list:
+    """Articles this subscription could still receive, filtered by source, language and tag."""
+    already = exists().where(DigestEntry.subscription_id == sub.id, DigestEntry.article_id == Article.id)
+    statement = (
+        select(
+            Article.id, Article.title, Article.url, Article.source, Article.published_at,
+            Article.first_seen_at, Article.summary, func.substr(Article.body, 1, SUMMARY_SOURCE_CHARS),
+            Article.tags, Article.language, Article.duplicate_of,
+        )
+        .where(Article.first_seen_at > sub.created_at, ~already)
+        .order_by(Article.first_seen_at, Article.id)
+    )  # fmt: skip
+    if not alert_backfill:
+        statement = statement.where(Article.first_seen_by_backfill.is_(False))
+    if sub.sources:
+        statement = statement.where(func.lower(Article.source).in_([s.lower() for s in sub.sources]))
+    if sub.languages:
+        statement = statement.where(
+            func.lower(Article.language).in_([lang.lower() for lang in sub.languages])
+        )
+    if sub.tags:
+        tagged = exists().where(ArticleTag.article_id == Article.id, ArticleTag.tag.in_(list(sub.tags)))
+        statement = statement.where(tagged)
+    return list(session.execute(statement))
+
+
+def matching_ids(session: Session, query: str, candidate_ids: set[int]) -> set[int]:
+    """Which candidates match the query, using the archive's own search (same language as the UI)."""
+    if not candidate_ids:
+        return set()
+    try:
+        from storage.search import SearchFilters, matching_article_ids
+    except ImportError:  # the search module is a sibling's work; keep alerts usable without it
+        log.warning("storage.search is unavailable; matching subscription queries by plain words")
+        return _plain_word_match(session, query, candidate_ids)
+    return set(matching_article_ids(session, query, SearchFilters(), candidate_ids)) & candidate_ids
+
+
+def _plain_word_match(session: Session, query: str, candidate_ids: set[int]) -> set[int]:
+    """Evaluate the query in Python over title and body tokens (only used while search is missing)."""
+    try:
+        from storage.query import AnyOf, fold, parse_query, tokenize
+    except ImportError:
+        terms = [t.lower().rstrip("*") for t in query_terms(query)]
+        rows = session.execute(
+            select(Article.id, Article.title, Article.body).where(Article.id.in_(candidate_ids))
+        )
+        return {id_ for id_, title, body in rows if all(t in f"{title}\n{body}".lower() for t in terms)}
+    parsed = parse_query(query)
+    if parsed is None:
+        return set(candidate_ids)
+
+    def has(tokens: list[str], term) -> bool:  # type: ignore[no-untyped-def]
+        n = len(term.tokens)
+        for i in range(len(tokens) - n + 1):
+            window = tokens[i : i + n]
+            if window[:-1] == list(term.tokens[:-1]) and (
+                window[-1].startswith(term.tokens[-1]) if term.prefix else window[-1] == term.tokens[-1]
+            ):
+                return True
+        return False
+
+    found = set()
+    rows = session.execute(
+        select(Article.id, Article.title, Article.body).where(Article.id.in_(candidate_ids))
+    )
+    for id_, title, body in rows:
+        tokens = [fold(tok) for tok in tokenize(f"{title}\n{body}")]
+        required = all(
+            any(has(tokens, t) for t in node.terms) if isinstance(node, AnyOf) else has(tokens, node)
+            for node in parsed.required
+        )
+        if required and not any(has(tokens, t) for t in parsed.excluded):
+            found.add(id_)
+    return found
+
+
+def _already_sent(session: Session, sub_id: int, article_ids: Iterable[int]) -> set[int]:
+    ids = list(set(article_ids))
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(DigestEntry.article_id).where(
+                DigestEntry.subscription_id == sub_id, DigestEntry.article_id.in_(ids)
+            )
+        )
+    )
+
+
+def _source_of(session: Session, article_ids: Iterable[int]) -> dict[int, str]:
+    ids = list(set(article_ids))
+    if not ids:
+        return {}
+    return dict(session.execute(select(Article.id, Article.source).where(Article.id.in_(ids))).all())
+
+
+def select_pending(session: Session, sub: Subscription, *, alert_backfill: bool = False) -> Selection:
+    """Everything new for ``sub`` that it has not been sent, grouped by story. Reads only."""
+    rows = {row[0]: row for row in candidate_rows(session, sub, alert_backfill=alert_backfill)}
+    if sub.query:
+        matched = matching_ids(session, sub.query, set(rows))
+        rows = {id_: row for id_, row in rows.items() if id_ in matched}
+    if not rows:
+        return Selection()
+
+    def root(row) -> int:  # type: ignore[no-untyped-def]
+        return row[10] if row[10] is not None else row[0]
+
+    groups: dict[int, list] = {}
+    for row in rows.values():
+        groups.setdefault(root(row), []).append(row)
+    outside_roots = {r for r in groups if r not in rows}
+    sent_roots = _already_sent(session, sub.id, outside_roots)
+    root_sources = _source_of(session, outside_roots - sent_roots)
+
+    selection = Selection()
+    for root_id, members in groups.items():
+        selection.article_ids.extend(row[0] for row in members)
+        if root_id in sent_roots:
+            continue
+        lead = rows.get(root_id) or members[0]
+        others = {row[3] for row in members if row is not lead}
+        if root_id not in rows and root_id in root_sources:
+            others.add(root_sources[root_id])
+        others.discard(lead[3])
+        selection.items.append(
+            DigestItem(
+                article_id=lead[0], title=lead[1], url=lead[2], source=lead[3], published_at=lead[4],
+                first_seen_at=lead[5], summary=lead[6] or lead[7] or "", tags=list(lead[8] or []),
+                language=lead[9], also_reported_by=sorted(others),
+            )
+        )  # fmt: skip
+    selection.article_ids.sort()
+    return selection

@@ -1,8 +1,8 @@
 """Which words of a subscription's query to highlight in a digest, and where they occur.
 
-The archive's search language has phrases in quotes, bare words, ``OR``/``AND``/``NOT``, ``-word``
-exclusions, ``field:value`` filters and ``prefix*``. Highlighting only needs the positive words and
-phrases; ``prefix*`` marks every word starting with the prefix.
+The query is parsed by ``storage.query`` (the search's own parser) so highlighting agrees with
+matching. Only positive words and phrases are marked; ``prefix*`` marks every word starting with the
+prefix. Matching here is case-insensitive on the raw text.
 """
 
 from __future__ import annotations
@@ -10,45 +10,22 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-OPERATORS = {"and", "or", "not", "near"}
-_TOKEN = re.compile(r'(-?)(?:(\w+):)?("([^"]*)"|[^\s()"]+)')
+from storage.query import QueryError, parse_query
 
 
 def query_terms(query: str | None) -> tuple[str, ...]:
-    """Positive words and phrases of a query, longest first, without operators, filters or exclusions.
+    """Positive words and phrases of a query, longest first, parsed by the archive's own parser.
 
-    Uses the archive's own parser (``storage.query``) when present, so highlighting agrees with
-    matching; otherwise a lenient reading of the same syntax.
+    Excluded words are not highlighted; a query the parser refuses highlights nothing.
     """
-    if not query:
-        return ()
-    try:
-        from storage.query import parse_query
-    except ImportError:
-        return _lenient_terms(query)
     try:
         parsed = parse_query(query)
-    except ValueError:
-        return _lenient_terms(query)
+    except QueryError:
+        return ()
     if parsed is None:
         return ()
     terms = [" ".join(term.tokens) + ("*" if term.prefix else "") for term in parsed.positive_terms()]
     return tuple(sorted(dict.fromkeys(terms), key=len, reverse=True))
-
-
-def _lenient_terms(query: str) -> tuple[str, ...]:
-    terms: list[str] = []
-    for negated, field, raw, phrase in _TOKEN.findall(query):
-        if negated or (field and field.lower() not in {"title", "body", "text"}):
-            continue
-        term = (phrase if raw.startswith('"') else raw).strip()
-        if not term or term.lower() in OPERATORS or term.startswith("-"):
-            continue
-        if not re.search(r"\w", term):
-            continue
-        terms.append(term)
-    unique = dict.fromkeys(terms)
-    return tuple(sorted(unique, key=len, reverse=True))
 
 
 @lru_cache(maxsize=256)

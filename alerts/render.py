@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 import textwrap
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -236,7 +237,7 @@ def new_message(
     """An empty message with the identifying headers; the subject is sanitised here."""
     message = EmailMessage(policy=SMTP)
     domain = mail.sender_domain if mail else "newswatch.localhost"
-    message["Message-ID"] = make_msgid(idstring=idstring, domain=domain)
+    message["Message-ID"] = f"<{secrets.token_hex(10)}.{idstring}@{domain}>"
     message["Date"] = format_datetime(now.astimezone(dt.UTC))
     if mail is not None:
         message["From"] = mail.sender

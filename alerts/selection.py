@@ -13,18 +13,16 @@ duplicate whose original was already sent to the subscription is recorded but no
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from alerts.highlight import query_terms
 from alerts.render import DigestItem
 from storage.models import Article, ArticleTag, DigestEntry, Subscription
+from storage.search import SearchFilters, matching_article_ids
 
-log = logging.getLogger(__name__)
 SUMMARY_SOURCE_CHARS = 1500
 
 
@@ -66,51 +64,7 @@ def matching_ids(session: Session, query: str, candidate_ids: set[int]) -> set[i
     """Which candidates match the query, using the archive's own search (same language as the UI)."""
     if not candidate_ids:
         return set()
-    try:
-        from storage.search import SearchFilters, matching_article_ids
-    except ImportError:  # the search module is a sibling's work; keep alerts usable without it
-        log.warning("storage.search is unavailable; matching subscription queries by plain words")
-        return _plain_word_match(session, query, candidate_ids)
     return set(matching_article_ids(session, query, SearchFilters(), candidate_ids)) & candidate_ids
-
-
-def _plain_word_match(session: Session, query: str, candidate_ids: set[int]) -> set[int]:
-    """Evaluate the query in Python over title and body tokens (only used while search is missing)."""
-    try:
-        from storage.query import AnyOf, fold, parse_query, tokenize
-    except ImportError:
-        terms = [t.lower().rstrip("*") for t in query_terms(query)]
-        rows = session.execute(
-            select(Article.id, Article.title, Article.body).where(Article.id.in_(candidate_ids))
-        )
-        return {id_ for id_, title, body in rows if all(t in f"{title}\n{body}".lower() for t in terms)}
-    parsed = parse_query(query)
-    if parsed is None:
-        return set(candidate_ids)
-
-    def has(tokens: list[str], term) -> bool:  # type: ignore[no-untyped-def]
-        n = len(term.tokens)
-        for i in range(len(tokens) - n + 1):
-            window = tokens[i : i + n]
-            if window[:-1] == list(term.tokens[:-1]) and (
-                window[-1].startswith(term.tokens[-1]) if term.prefix else window[-1] == term.tokens[-1]
-            ):
-                return True
-        return False
-
-    found = set()
-    rows = session.execute(
-        select(Article.id, Article.title, Article.body).where(Article.id.in_(candidate_ids))
-    )
-    for id_, title, body in rows:
-        tokens = [fold(tok) for tok in tokenize(f"{title}\n{body}")]
-        required = all(
-            any(has(tokens, t) for t in node.terms) if isinstance(node, AnyOf) else has(tokens, node)
-            for node in parsed.required
-        )
-        if required and not any(has(tokens, t) for t in parsed.excluded):
-            found.add(id_)
-    return found
 
 
 def _already_sent(session: Session, sub_id: int, article_ids: Iterable[int]) -> set[int]:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import Subscription
+from storage.query import QueryError, parse_query
 from storage.types import utcnow
 
 FREQUENCIES = ("immediate", "daily", "weekly")
@@ -73,12 +74,8 @@ def check_query(query: str) -> None:
     if len(query) > 2000:
         raise SubscriptionError("the query is longer than 2000 characters")
     try:
-        from storage.query import parse_query
-    except ImportError:  # search not installed yet: matching falls back to plain words
-        return
-    try:
         parse_query(query)
-    except ValueError as exc:
+    except QueryError as exc:
         raise SubscriptionError(f"the query cannot be used: {exc}") from None
 
 

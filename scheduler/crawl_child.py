@@ -1,0 +1,66 @@
+"""The child process of one scheduled crawl: ``python -m scheduler.crawl_child`` with a JSON job on stdin.
+
+Scrapy's Twisted reactor cannot be restarted in a process, and a crawl that leaks memory or hangs must
+not take the service down with it; so every crawl gets a fresh interpreter that the parent can kill.
+The job arrives as the first line on stdin (not argv) so a database password never shows up in ``ps``.
+The parent keeps stdin open for the child's whole life: end-of-file means the service died (even by
+``kill -9``), and the child stops its crawl instead of living on as an orphan that a restarted service
+would race against.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from crawler.runner import run_crawl
+
+from crawler.sources import load_registry
+
+
+def _plain(summary: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(summary) and not isinstance(summary, type):
+        return dataclasses.asdict(summary)
+    return dict(getattr(summary, "__dict__", {}))
+
+
+ORPHAN_GRACE_SECONDS = 10.0
+
+
+def _stop_when_orphaned() -> None:
+    """Block until the parent's end of stdin closes, then stop the crawl (politely, then hard)."""
+    sys.stdin.buffer.read()
+    os.kill(os.getpid(), signal.SIGTERM)  # Scrapy closes the spider and finishes its CrawlRun row
+    threading.Event().wait(ORPHAN_GRACE_SECONDS)
+    os._exit(70)
+
+
+def main() -> int:
+    job = json.loads(sys.stdin.buffer.readline())
+    threading.Thread(target=_stop_when_orphaned, name="orphan-watch", daemon=True).start()
+    registry = load_registry(job.get("source_overrides") or {})
+    source = registry.get(job["source"])
+    summaries = run_crawl(
+        job["database_url"],
+        [source],
+        crawl_options=job.get("crawl_options") or None,
+        backfill=False,
+        max_pages=job.get("max_pages"),
+        log_level=job.get("log_level", "WARNING"),
+    )
+    result_path = job.get("result_path")
+    if result_path:
+        Path(result_path).write_text(
+            json.dumps([_plain(s) for s in summaries], default=str), encoding="utf-8"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

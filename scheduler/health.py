@@ -1,0 +1,207 @@
+"""Source health: the figures behind ``newswatch status``, and failure-streak alerts to the admin.
+
+A site that is down or was redesigned fails on every run; mailing the admin each time would train
+them to ignore us. So the streak lives in ``source_state`` (it survives restarts), the admin hears
+once when a source reaches ``failure_threshold`` bad runs in a row, and once more when it recovers.
+A run that "worked" but found no articles at all counts as bad: that is what a redesign looks like.
+The state change and the queued message share one transaction, so neither can happen without the other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts.admin import queue_admin_alert
+from scheduler.crawl_job import CrawlOutcome
+from storage.db import session_scope
+from storage.models import CrawlRun, SourceState
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def run_was_bad(outcome: CrawlOutcome) -> str | None:
+    """Why this run counts against the source (None when it was healthy)."""
+    if outcome.status == "skipped":
+        return None
+    if not outcome.ok:
+        return f"the crawl ended '{outcome.status}' (exit status {outcome.exit_code})"
+    if outcome.pages_fetched > 0 and outcome.items_seen == 0 and not _listing_was_known(outcome):
+        return "its entry pages yielded no articles (the site may have changed its layout)"
+    return None
+
+
+def _listing_was_known(outcome: CrawlOutcome) -> bool:
+    """An incremental run may stop early because every link on the listing is already stored.
+
+    The crawler reports the links it found when it can (``links_found`` / ``items_known``); a run that
+    found links it already had is healthy even though it stored nothing.
+    """
+    for summary in outcome.summaries:
+        for key in ("links_found", "items_known", "items_skipped", "known", "items_seen"):
+            value = summary.get(key)
+            if isinstance(value, int) and value > 0:
+                return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class HealthChange:
+    """What recording one run did to the source's state (for logs and tests)."""
+
+    source: str
+    consecutive_failures: int
+    alert_id: int | None = None
+    recovery_id: int | None = None
+
+
+def record_outcome(
+    session_factory: sessionmaker[Session],
+    outcome: CrawlOutcome,
+    *,
+    failure_threshold: int,
+    admin_email: str | None,
+    now: dt.datetime | None = None,
+) -> HealthChange:
+    """Update the source's streak; queue one 'failing' alert at the threshold and one 'recovered' notice."""
+    now = now or utcnow()
+    reason = run_was_bad(outcome)
+    alert_id = recovery_id = None
+    with session_scope(session_factory) as session:
+        state = session.get(SourceState, outcome.source, with_for_update=True)
+        if state is None:
+            state = SourceState(source=outcome.source, consecutive_failures=0, failing_alert_sent=False)
+            session.add(state)
+        if reason is None:
+            if state.failing_alert_sent and admin_email:
+                recovery_id = _queue(
+                    session, admin_email, f"source {outcome.source} recovered",
+                    f"The source '{outcome.source}' works again after {state.consecutive_failures} bad runs "
+                    f"in a row.\nLast run: {outcome.items_new} new articles, {outcome.pages_fetched} pages.\n",
+                    now,
+                )  # fmt: skip
+            state.consecutive_failures = 0
+            state.failing_alert_sent = False
+            state.last_success_at = now
+        else:
+            state.consecutive_failures = (state.consecutive_failures or 0) + 1
+            if state.consecutive_failures >= failure_threshold and not state.failing_alert_sent:
+                if admin_email:
+                    alert_id = _queue(
+                        session, admin_email, f"source {outcome.source} is failing",
+                        f"The source '{outcome.source}' had {state.consecutive_failures} bad runs in a row.\n"
+                        f"Latest: {reason}.\n\nLast output of the crawl:\n{outcome.log_tail[-2000:]}\n\n"
+                        "You will get one more message when it works again.\n",
+                        now,
+                    )  # fmt: skip
+                else:
+                    log.error("source %s failed %d runs in a row (%s); set alerts.admin_email to be mailed",
+                              outcome.source, state.consecutive_failures, reason)  # fmt: skip
+                state.failing_alert_sent = True
+        state.updated_at = now
+        failures = state.consecutive_failures
+    if alert_id:
+        log.error("source %s is failing (%d runs in a row): admin alert queued", outcome.source, failures)
+    if recovery_id:
+        log.info("source %s recovered: admin notice queued", outcome.source)
+    return HealthChange(outcome.source, failures, alert_id, recovery_id)
+
+
+def _queue(session: Session, to: str, subject: str, body: str, now: dt.datetime) -> int | None:
+    try:
+        return queue_admin_alert(session, to=to, subject=subject, body=body, now=now)
+    except ValueError as exc:  # a bad admin address must not break the crawl bookkeeping
+        log.error("%s", exc)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """One row of ``newswatch status``."""
+
+    source: str
+    enabled: bool
+    interval_minutes: float
+    last_run_at: dt.datetime | None
+    last_status: str | None
+    last_new_items: int | None
+    last_success_at: dt.datetime | None
+    consecutive_failures: int
+    alerted: bool
+    next_run_at: dt.datetime | None
+    running: bool
+
+    def as_row(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "enabled": self.enabled,
+            "interval_minutes": self.interval_minutes,
+            "last_run_at": _iso(self.last_run_at),
+            "last_status": self.last_status,
+            "last_new_items": self.last_new_items,
+            "last_success_at": _iso(self.last_success_at),
+            "consecutive_failures": self.consecutive_failures,
+            "alerted": self.alerted,
+            "next_run_at": _iso(self.next_run_at),
+            "running": self.running,
+        }
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
+def source_status(
+    session: Session,
+    sources: Sequence[tuple[str, bool, float]],
+    *,
+    now: dt.datetime | None = None,
+) -> list[SourceStatus]:
+    """Per source (key, enabled, interval in seconds): last run, its result, streak and next run.
+
+    The next run is the last start plus the interval (now, if that is already past: the service
+    catches up at once after a restart); the scheduler's jitter can move it by up to its setting.
+    """
+    now = now or utcnow()
+    keys = [key for key, _enabled, _interval in sources]
+    latest_ids = select(func.max(CrawlRun.id)).where(CrawlRun.source.in_(keys), CrawlRun.backfill.is_(False))
+    latest_ids = latest_ids.group_by(CrawlRun.source)
+    runs = {run.source: run for run in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(latest_ids)))}
+    last_ok = dict(
+        session.execute(
+            select(CrawlRun.source, func.max(CrawlRun.started_at))
+            .where(CrawlRun.source.in_(keys), CrawlRun.status == "ok")
+            .group_by(CrawlRun.source)
+        ).all()
+    )
+    states = {s.source: s for s in session.scalars(select(SourceState).where(SourceState.source.in_(keys)))}
+    rows = []
+    for key, enabled, interval in sources:
+        run, state = runs.get(key), states.get(key)
+        next_run = None
+        if enabled:
+            next_run = max(now, run.started_at + dt.timedelta(seconds=interval)) if run else now
+        rows.append(
+            SourceStatus(
+                source=key,
+                enabled=enabled,
+                interval_minutes=round(interval / 60, 2),
+                last_run_at=run.started_at if run else None,
+                last_status=run.status if run else None,
+                last_new_items=run.items_new if run else None,
+                last_success_at=(
+                    state.last_success_at if state and state.last_success_at else last_ok.get(key)
+                ),
+                consecutive_failures=state.consecutive_failures if state else 0,
+                alerted=bool(state and state.failing_alert_sent),
+                next_run_at=next_run,
+                running=bool(run and run.status == "running"),
+            )  # fmt: skip
+        )
+    return rows

@@ -1,0 +1,131 @@
+"""Periodic upkeep: stale crawl runs, old raw HTML, and the query planner's statistics.
+
+Each task is its own function with its own transaction, so one failing (say, a busy database) does
+not stop the others, and each can be tested alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, delete, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import session_scope
+from storage.models import ArticleRaw, CrawlRun
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def pid_alive(pid: int | None) -> bool:
+    """Whether a process with this pid exists on this host (zombies count as dead)."""
+    if not pid or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def reclaim_stale_runs(
+    session_factory: sessionmaker[Session],
+    *,
+    exclude_pids: set[int] | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Mark 'running' CrawlRuns whose process is gone as 'killed' (left behind by kill -9 or a crash).
+
+    Returns how many rows were closed. Runs of live processes (and ``exclude_pids``) are left alone.
+    """
+    now = now or utcnow()
+    exclude = exclude_pids or set()
+    closed = 0
+    with session_scope(session_factory) as session:
+        for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
+            if run.pid in exclude or pid_alive(run.pid):
+                continue
+            run.status = "killed"
+            run.finished_at = now
+            note = f"reclaimed by housekeeping: process {run.pid} no longer exists"
+            run.log_excerpt = f"{run.log_excerpt}\n{note}" if run.log_excerpt else note
+            closed += 1
+    if closed:
+        log.warning("closed %d crawl run(s) left 'running' by a dead process", closed)
+    return closed
+
+
+def prune_raw_html(
+    session_factory: sessionmaker[Session], max_age_days: int | None, *, now: dt.datetime | None = None
+) -> int:
+    """Delete stored raw HTML fetched more than ``max_age_days`` ago (articles themselves stay)."""
+    if not max_age_days:
+        return 0
+    cutoff = (now or utcnow()) - dt.timedelta(days=max_age_days)
+    with session_scope(session_factory) as session:
+        result = session.execute(
+            delete(ArticleRaw)
+            .where(ArticleRaw.fetched_at < cutoff)
+            .execution_options(synchronize_session=False)
+        )
+        removed = result.rowcount or 0
+    if removed:
+        log.info("pruned raw HTML of %d articles older than %d days", removed, max_age_days)
+    return removed
+
+
+def optimize_database(engine: Engine) -> None:
+    """SQLite: merge FTS5 segments and let ``PRAGMA optimize`` refresh statistics; PostgreSQL: ANALYZE."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            has_fts = conn.execute(
+                text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'article_fts'")
+            ).first()
+            if has_fts:
+                conn.execute(text("INSERT INTO article_fts(article_fts) VALUES ('optimize')"))
+            conn.execute(text("PRAGMA optimize"))
+        else:
+            conn.execute(text("ANALYZE"))
+
+
+@dataclass(frozen=True, slots=True)
+class HousekeepingReport:
+    stale_runs_closed: int
+    raw_html_pruned: int
+    optimized: bool
+
+
+def run_housekeeping(
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    *,
+    raw_html_max_age_days: int | None,
+    exclude_pids: set[int] | None = None,
+) -> HousekeepingReport:
+    """All upkeep tasks, each allowed to fail on its own (logged) without skipping the rest."""
+    stale = pruned = 0
+    optimized = False
+    try:
+        stale = reclaim_stale_runs(session_factory, exclude_pids=exclude_pids)
+    except Exception:
+        log.exception("housekeeping: reclaiming stale crawl runs failed")
+    try:
+        pruned = prune_raw_html(session_factory, raw_html_max_age_days)
+    except Exception:
+        log.exception("housekeeping: pruning raw HTML failed")
+    try:
+        optimize_database(engine)
+        optimized = True
+    except Exception:
+        log.exception("housekeeping: optimizing the database failed")
+    return HousekeepingReport(stale, pruned, optimized)

@@ -1,0 +1,148 @@
+"""One scheduler per database: a lease row in ``service_lease`` that expires unless renewed.
+
+Why a lease and not a lock file: the database is the one thing every instance shares (it may be
+PostgreSQL on another host), and a row with an expiry survives ``kill -9`` gracefully: the dead holder
+simply stops renewing and a restart takes over once ``expires_at`` has passed. Acquisition is one
+conditional UPDATE (or the first INSERT), so two instances racing can never both win.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import session_scope
+from storage.models import ServiceLease
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+SCHEDULER_LEASE = "scheduler"
+
+
+def default_holder() -> str:
+    """``host:pid``: enough for an admin to find (and kill) the instance that holds the lease."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class LeaseHeldError(RuntimeError):
+    """Another live instance holds the lease; the message names it and says when it expires."""
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseInfo:
+    name: str
+    holder: str
+    acquired_at: dt.datetime
+    expires_at: dt.datetime
+
+
+class Lease:
+    """Acquire, renew and release one named lease for one holder."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        name: str = SCHEDULER_LEASE,
+        holder: str | None = None,
+        ttl_seconds: float = 60,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.session_factory = session_factory
+        self.name = name
+        self.holder = holder or default_holder()
+        self.ttl = dt.timedelta(seconds=ttl_seconds)
+        self.clock = clock
+
+    def current(self) -> LeaseInfo | None:
+        with self.session_factory() as session:
+            row = session.get(ServiceLease, self.name)
+            if row is None:
+                return None
+            return LeaseInfo(row.name, row.holder, row.acquired_at, row.expires_at)
+
+    def try_acquire(self) -> bool:
+        """Take the lease if it is free, expired or already ours; True when we hold it afterwards."""
+        now = self.clock()
+        try:
+            with session_scope(self.session_factory) as session:
+                taken = session.execute(
+                    update(ServiceLease)
+                    .where(
+                        ServiceLease.name == self.name,
+                        or_(ServiceLease.holder == self.holder, ServiceLease.expires_at < now),
+                    )
+                    .values(holder=self.holder, acquired_at=now, expires_at=now + self.ttl)
+                    .execution_options(synchronize_session=False)
+                )
+                if taken.rowcount == 1:
+                    return True
+                if session.scalar(select(ServiceLease.name).where(ServiceLease.name == self.name)):
+                    return False
+                session.add(ServiceLease(name=self.name, holder=self.holder, acquired_at=now,
+                                         expires_at=now + self.ttl))  # fmt: skip
+        except IntegrityError:
+            # Another instance inserted the first row between our UPDATE and INSERT: it won.
+            return False
+        return True
+
+    def acquire(self) -> None:
+        """Take the lease or raise LeaseHeldError naming the live holder."""
+        if self.try_acquire():
+            return
+        info = self.current()
+        if info is None:  # released in between: try once more
+            if self.try_acquire():
+                return
+            info = self.current()
+        assert info is not None
+        raise LeaseHeldError(
+            f"another newswatch scheduler ({info.holder}) holds the '{self.name}' lease on this database "
+            f"until {info.expires_at:%Y-%m-%d %H:%M:%S} UTC; stop it first, or start with --standby to take "
+            "over when it stops"
+        )
+
+    def wait_and_acquire(self, poll_seconds: float, should_stop: Callable[[], bool] = lambda: False) -> bool:
+        """Standby mode: poll until the lease is ours (True) or ``should_stop`` says give up (False)."""
+        announced = False
+        while not should_stop():
+            if self.try_acquire():
+                return True
+            if not announced:
+                info = self.current()
+                log.info("standing by: lease '%s' held by %s", self.name, info.holder if info else "?")
+                announced = True
+            time.sleep(poll_seconds)
+        return False
+
+    def renew(self) -> bool:
+        """Extend our lease; False means another instance took it over and we must stop."""
+        now = self.clock()
+        with session_scope(self.session_factory) as session:
+            result = session.execute(
+                update(ServiceLease)
+                .where(ServiceLease.name == self.name, ServiceLease.holder == self.holder)
+                .values(expires_at=now + self.ttl)
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
+
+    def release(self) -> None:
+        """Let a successor start at once instead of waiting for the expiry."""
+        with session_scope(self.session_factory) as session:
+            session.execute(
+                update(ServiceLease)
+                .where(ServiceLease.name == self.name, ServiceLease.holder == self.holder)
+                .values(expires_at=self.clock() - dt.timedelta(seconds=1))
+                .execution_options(synchronize_session=False)
+            )

@@ -1,0 +1,193 @@
+"""Bytes to text, and text back from encoding damage.
+
+Pages arrive as bytes in whatever encoding their server (or CMS) chose: UTF-8, windows-1251 for older
+Russian/Tajik sites, with or without a BOM, sometimes with a wrong HTTP header. ``decode_html`` picks the
+encoding the way browsers do (BOM, then the declared header, then ``<meta charset>``), and falls back to
+detection when the declared encoding plainly does not fit the bytes.
+
+``repair_text`` fixes damage that is already inside decoded text. ftfy handles whole mojibake runs, but
+one family survives it: *invisible* characters (zero-width spaces, word joiners, U+2062-U+2064 invisible
+operators, BOMs, variation selectors) whose UTF-8 bytes (``E2 80 xx``, ``E2 81 xx``, ``EF BB BF``,
+``EF B8 xx``) were decoded as windows-1252 one character at a time, often losing a byte that windows-1252
+leaves undefined (``81``, ``8D``, ``8F``, ``90``, ``9D``). What remains is ``â€``, ``â¢``, ``â£``, ``â¤``
+between words, or, after a second round of damage that glued the mojibake to a no-break space and
+re-read it as UTF-8, ``†``, ``⢠``, ``⣠``, ``⤠``. Such fragments are not valid UTF-8 any more, so ftfy
+cannot decode them; this module maps them back from the mechanism instead of from a list of strings.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+import ftfy
+from w3lib.encoding import html_to_unicode, resolve_encoding
+
+__all__ = ["decode_html", "repair_text", "INVISIBLE_CHARS"]
+
+# ftfy, but without its opinions about fine text: keep curly quotes, HTML-looking text, full-width forms.
+# ``replace_lossy_sequences`` would turn "â€\ufffd" into a bare U+FFFD and lose what we can still infer;
+# ``restore_byte_a0`` guesses that "â€ " was "â€\xa0" (a dagger) where it is usually a lost ZWJ.
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    uncurl_quotes=False,
+    fix_character_width=False,
+    fix_latin_ligatures=True,
+    replace_lossy_sequences=False,
+    restore_byte_a0=False,
+    explain=False,
+    normalization="NFC",
+)
+
+# Characters that carry no visible content and are dropped outright.
+INVISIBLE_CHARS = frozenset(
+    [chr(c) for c in range(0x200B, 0x2010)]  # ZWSP, ZWNJ, ZWJ, LRM, RLM
+    + [chr(c) for c in range(0x202A, 0x202F)]  # bidi embeddings and overrides
+    + [chr(c) for c in range(0x2060, 0x2065)]  # word joiner, invisible operators
+    + [chr(c) for c in range(0x2066, 0x2070)]  # bidi isolates, deprecated format chars
+    + [chr(c) for c in range(0xFE00, 0xFE10)]  # variation selectors
+    + ["\ufeff", "\u00ad", "\u180e", "\ufffe"]
+)
+_ZWNJ = "\u200c"  # meaningful inside Persian/Arabic-script words: kept there
+_INVISIBLE_RE = re.compile("[" + "".join(sorted(INVISIBLE_CHARS)) + "]")
+_LINE_SEPARATORS = {"\u2028": "\n", "\u2029": "\n\n"}
+
+# The windows-1252 rendering of every byte 0x80-0xBF (a UTF-8 continuation byte) -> that byte.
+# Undefined bytes (81 8D 8F 90 9D) show up as C1 controls when a "sloppy" decoder kept them.
+_CONT_CHAR_TO_BYTE: dict[str, int] = {}
+for _b in range(0x80, 0xC0):
+    try:
+        _CONT_CHAR_TO_BYTE[bytes([_b]).decode("cp1252")] = _b
+    except UnicodeDecodeError:
+        pass
+    _CONT_CHAR_TO_BYTE.setdefault(chr(_b), _b)
+_CONT_CLASS = "".join(re.escape(c) for c in sorted(_CONT_CHAR_TO_BYTE))
+_LOST = "\ufffd\x81\x8d\x8f\x90\x9d"  # what a lost/undefined byte can leave behind (or nothing)
+
+# "â€" + third byte (E2 80 xx: U+2000-U+203F). The third byte may be gone.
+_E2_80_RE = re.compile(f"â€(?P<third>[{_CONT_CLASS}])?")
+# "â" + (lost 0x81) + third byte A0-AF or 9F (E2 81 xx: word joiner, invisible operators, MMSP).
+_E2_81_THIRDS = "".join(
+    re.escape(bytes([b]).decode("cp1252")) + re.escape(chr(b)) for b in [0x9F, *range(0xA1, 0xB0)]
+)
+_E2_81_RE = re.compile(f"â[{_LOST}]?(?P<third>[{_E2_81_THIRDS}])")
+# Word joiner (E2 81 A0) shows as "â" + no-break space: only when the "â" is not part of a word.
+_E2_81_A0_RE = re.compile(r"(?<![^\W\d_])â[\ufffd\x81]?\xa0")
+# BOM (EF BB BF) and variation selectors (EF B8 8x), whole or with the last byte lost.
+_EF_RE = re.compile(f"ï»¿|ï¸[€‚ƒ„…†‡ˆ‰Š‹ŒŽ\x80-\x8f{_LOST}]?")
+# Second-round damage: mojibake "â" + X + no-break space re-read as UTF-8 gives E2 xx A0, i.e. a
+# character U+2000 + 0x40*k + 0x20. Only the ones whose middle byte belongs to the family above.
+_GLUED = {
+    chr(0x2000 + ((b & 0x3F) << 6) + 0x20): b
+    for b in [0x80, 0xA0, *range(0xA1, 0xB0)]  # € (E2 80 ..), NBSP, ¡-¯ (E2 81 A0-AF)
+}
+_GLUED_RE = re.compile("(?P<before>.)?(?P<glued>[" + "".join(sorted(_GLUED)) + "])(?P<after>.)?", re.DOTALL)
+_QUOTE_WINDOW = 400
+
+
+def decode_html(data: bytes, declared_encoding: str | None = None) -> tuple[str, str]:
+    """Decode a page: BOM, then the declared (HTTP) encoding, then ``<meta charset>``, then detection.
+
+    Returns ``(text, encoding used)``. A declared encoding that leaves replacement characters in the
+    text is distrusted and the bytes are re-detected (servers lie; ``<meta>`` tags lie more often).
+    """
+    header = f"text/html; charset={declared_encoding}" if declared_encoding else None
+    encoding, text = html_to_unicode(header, data, default_encoding="utf-8", auto_detect_fun=_detect)
+    if "\ufffd" in text and text.count("\ufffd") > 2 and not data.startswith(codecs.BOM_UTF8):
+        detected = _detect(data)
+        if detected and resolve_encoding(detected) != resolve_encoding(encoding):
+            try:
+                better = data.decode(detected)
+            except (UnicodeDecodeError, LookupError):
+                better = None
+            if better is not None and better.count("\ufffd") < text.count("\ufffd"):
+                return better, resolve_encoding(detected) or detected
+    return text, encoding
+
+
+def _detect(data: bytes) -> str | None:
+    """Guess an encoding for undeclared bytes: valid UTF-8 first, then charset-normalizer."""
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000]).best()
+    return best.encoding if best is not None else None
+
+
+def repair_text(text: str) -> str:
+    """Undo encoding damage, drop invisible characters and NFC-normalise; fine text keeps its characters.
+
+    Whitespace is the only thing fine text may see changed: Unicode spaces become plain spaces and runs
+    of spaces collapse (line breaks are kept; paragraphs are ``normalize_body``'s job).
+    """
+    if not text:
+        return ""
+    if not text.isascii():
+        text = ftfy.fix_text(text, _FTFY)
+        text = _repair_invisible_mojibake(text)
+        text = _drop_invisible(text)
+        text = unicodedata.normalize("NFC", text)
+    return _tidy_spaces(text)
+
+
+def _repair_invisible_mojibake(text: str) -> str:
+    """Map the surviving fragments of E2 80 xx / E2 81 xx / EF xx xx mojibake back to characters."""
+    if "â" in text:
+        text = _E2_81_RE.sub(lambda m: chr(0x2040 + (_CONT_CHAR_TO_BYTE[m["third"]] & 0x3F)), text)
+        text = _E2_81_A0_RE.sub("\u2060", text)
+        text = _E2_80_RE.sub(_fix_e2_80, text)
+    if "ï" in text:
+        text = _EF_RE.sub("", text)
+    if any(c in text for c in _GLUED):
+        text = _GLUED_RE.sub(_fix_glued, text)
+    for sep, repl in _LINE_SEPARATORS.items():
+        text = text.replace(sep, repl)
+    return text
+
+
+def _fix_e2_80(m: re.Match[str]) -> str:
+    third = m["third"]
+    if third is not None and third not in "\x8d\x8f\x90\x9d":
+        return chr(0x2000 + (_CONT_CHAR_TO_BYTE[third] & 0x3F))
+    # The third byte is lost: U+200D ZWJ, U+200F RLM, U+2010 hyphen or U+201D right double quote.
+    # A word followed by a break, inside an open "...", was a closing quote; anything else was invisible.
+    text, start, end = m.string, m.start(), m.end()
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    if before and not before.isspace() and (not after or after.isspace() or after in ".,;:!?)]"):
+        window = text[max(0, start - _QUOTE_WINDOW) : start]
+        window = window[window.rfind("\n") + 1 :]
+        if window.count("\u201c") + window.count("â€œ") > window.count("\u201d"):
+            return "\u201d"
+    return ""
+
+
+def _fix_glued(m: re.Match[str]) -> str:
+    """E2 xx A0 read as one character: it stood for an invisible char plus a no-break space."""
+    before, glued, after = m["before"] or "", m["glued"], m["after"] or ""
+    # A legitimate dagger (footnote, obituary) is followed by a space, digit or punctuation, not a letter.
+    is_damage = after.isalpha() if glued == "\u2020" else (before.isalpha() or after.isalpha())
+    return before + (" " if is_damage else glued) + after
+
+
+def _drop_invisible(text: str) -> str:
+    if _ZWNJ in text:
+        text = re.sub(r"(?<![\u0600-\u06ff])\u200c|\u200c(?![\u0600-\u06ff])", "", text)
+        return re.sub("[" + "".join(sorted(INVISIBLE_CHARS - {_ZWNJ})) + "]", "", text)
+    return _INVISIBLE_RE.sub("", text)
+
+
+_SPACES_RE = re.compile(r"[^\S\n]+")
+_SPACE_AROUND_NL_RE = re.compile(r" *\n *")
+
+
+def _tidy_spaces(text: str) -> str:
+    """Unicode spaces -> ' ', runs collapsed, no spaces around line breaks, ends stripped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _SPACES_RE.sub(" ", text)
+    return _SPACE_AROUND_NL_RE.sub("\n", text).strip()

@@ -1,0 +1,149 @@
+"""Article extraction for any page, without knowing the site.
+
+The body comes from trafilatura in its precision-oriented mode (boilerplate is worse than a missed
+paragraph: menus and "read more" blocks pollute search, digests and near-duplicate detection); when that
+finds almost nothing, a balanced pass is tried. Title, dates, authors and language come from what the
+page declares (JSON-LD, OpenGraph, meta tags, ``<time>``, see ``metadata``), then from trafilatura's own
+metadata, then from the dateline that opens the body.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import trafilatura
+from lxml import html as lxml_html
+from trafilatura.utils import load_html
+
+from crawler.items import ParsedPage
+from crawler.normalize.dateline import parse_dateline
+from crawler.normalize.text import normalize_body
+from crawler.parsers.metadata import PageMetadata, extract_metadata
+
+__all__ = ["extract_generic"]
+
+log = logging.getLogger(__name__)
+
+_MIN_PRECISE_BODY = 250  # chars: below this the precision pass probably cut the article itself
+_TITLE_SEPARATORS_RE = re.compile(r"\s+[|\-–—:»·]\s+")
+
+
+def extract_generic(html: str, url: str) -> ParsedPage:
+    """Extract an article from any HTML page. Fields that cannot be found stay None/empty."""
+    page = ParsedPage(url=url, extraction="generic")
+    tree = _parse(html)
+    if tree is None:
+        return page
+    meta = extract_metadata(tree)
+    document = _extract_body(tree, url)
+
+    title = _choose_title(meta, document.title if document is not None else None)
+    body = _body_text(document, title)
+
+    page.title = title
+    page.body = body or None
+    page.summary = meta.description
+    page.published = meta.published or (document.date if document is not None else None)
+    page.modified = meta.modified
+    page.authors = meta.authors or _trafilatura_authors(document)
+    page.tags = meta.tags
+    page.language = meta.language or (document.language if document is not None else None)
+    if body:
+        dateline = parse_dateline(body)
+        if dateline is not None:
+            page.dateline = dateline.place
+            if not page.published and dateline.date is not None:
+                page.published = dateline.date
+    return page
+
+
+def _parse(html: str) -> lxml_html.HtmlElement | None:
+    if not html or not html.strip():
+        return None
+    try:
+        tree = load_html(html)
+    except (ValueError, TypeError) as exc:  # lxml refuses some inputs outright
+        log.warning("unparseable HTML: %s", exc)
+        return None
+    return tree
+
+
+def _extract_body(tree: lxml_html.HtmlElement, url: str) -> trafilatura.settings.Document | None:
+    """Precision pass first; a balanced pass only when the precise one found (almost) nothing."""
+    precise = _run_trafilatura(tree, url, favor_precision=True)
+    if precise is not None and len(precise.text or "") >= _MIN_PRECISE_BODY:
+        return precise
+    balanced = _run_trafilatura(tree, url, favor_precision=False)
+    if balanced is None:
+        return precise
+    if precise is None or len(balanced.text or "") > len(precise.text or ""):
+        return balanced
+    return precise
+
+
+def _run_trafilatura(
+    tree: lxml_html.HtmlElement, url: str, *, favor_precision: bool
+) -> trafilatura.settings.Document | None:
+    try:
+        document = trafilatura.bare_extraction(
+            _copy(tree),
+            url=url,
+            favor_precision=favor_precision,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            with_metadata=True,
+            deduplicate=False,
+        )
+    except Exception:  # trafilatura has many internal failure modes on broken pages
+        log.warning("trafilatura failed on %s", url, exc_info=True)
+        return None
+    return document if isinstance(document, trafilatura.settings.Document) else None
+
+
+def _copy(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """trafilatura prunes the tree it is given; each pass gets its own copy."""
+    import copy
+
+    return copy.deepcopy(tree)
+
+
+def _choose_title(meta: PageMetadata, extracted: str | None) -> str | None:
+    """Declared headline (JSON-LD/OpenGraph) > trafilatura's pick > <h1> > <title> minus the site suffix."""
+    for candidate in (meta.title, extracted, meta.h1, _strip_site_suffix(meta.title_tag, meta.site_name)):
+        if candidate and candidate.strip():
+            return _strip_site_suffix(candidate.strip(), meta.site_name)
+    return None
+
+
+def _strip_site_suffix(title: str | None, site_name: str | None) -> str | None:
+    """'Headline | Site' -> 'Headline' when the removed part is the site name (or short and trailing)."""
+    if not title:
+        return title
+    parts = _TITLE_SEPARATORS_RE.split(title)
+    if len(parts) < 2:
+        return title
+    last = parts[-1].strip()
+    site = (site_name or "").strip().lower()
+    if site and (last.lower() == site or site in last.lower() or last.lower() in site):
+        return title[: title.rfind(last)].rstrip(" |-–—:»·").strip() or title
+    return title
+
+
+def _body_text(document: trafilatura.settings.Document | None, title: str | None) -> str:
+    """trafilatura's text (one line per block) as paragraphs, without a repeated headline on top."""
+    if document is None or not document.text:
+        return ""
+    lines = [line.strip() for line in document.text.split("\n") if line.strip()]
+    titles = {t.casefold() for t in (title, document.title) if t}
+    while lines and lines[0].casefold() in titles:
+        lines.pop(0)
+    return normalize_body("\n".join(lines))
+
+
+def _trafilatura_authors(document: trafilatura.settings.Document | None) -> list[str]:
+    if document is None or not document.author:
+        return []
+    return [a.strip() for a in document.author.split(";") if a.strip()]

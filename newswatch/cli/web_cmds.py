@@ -1,7 +1,94 @@
-"""Commands of this group are added by the issue that builds them."""
+"""``newswatch web``: serve the read-only web UI, JSON API and Atom feeds."""
 
 from __future__ import annotations
 
+import socket
+from typing import Any
+
 import click
 
-commands: list[click.Command] = []
+from newswatch.app import App
+from newswatch.cli.common import pass_app
+
+
+def source_labels(sources_config: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Source name → display label from the crawler's registry (names only if it cannot be loaded)."""
+    try:
+        from crawler.sources import load_registry
+    except ImportError:  # the registry module is optional for the web UI
+        return {
+            name: str(conf.get("label") or conf.get("name") or name) for name, conf in sources_config.items()
+        }
+    registry = load_registry(sources_config)
+    entries = registry.values() if isinstance(registry, dict) else registry
+    labels: dict[str, str] = {}
+    for entry in entries:
+        name = getattr(entry, "name", None) or str(entry)
+        label = getattr(entry, "label", None) or getattr(entry, "title", None) or name
+        labels[str(name)] = str(label)
+    return labels
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+@click.command("web")
+@click.option("--host", default=None, help="Address to listen on (default: web.host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="Port (default: web.port, 8000; 0 picks a free one and prints it).")  # fmt: skip
+@pass_app
+def web(app: App, host: str | None, port: int | None) -> None:
+    """Serve the archive's web pages, JSON API and Atom feeds (read-only).
+
+    Binds to 127.0.0.1 unless told otherwise; put a reverse proxy in front to publish it and set
+    alerts.public_url so feeds carry the public address. The address is printed on stderr.
+
+    \b
+    Example:
+      newswatch web
+      newswatch web --host 0.0.0.0 --port 8080
+      curl 'http://127.0.0.1:8000/api/articles?q=Dushanbe&limit=5'
+    """
+    import uvicorn
+
+    from newswatch.web import create_app, make_readonly_engine
+    from storage.db import make_session_factory
+
+    settings = app.settings
+    host = host or settings.web.host
+    port = settings.web.port if port is None else port
+    app.ensure_schema()  # a new, empty archive should show an empty page, not an error
+    try:
+        engine = make_readonly_engine(settings.database_url)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    asgi = create_app(
+        make_session_factory(engine),
+        sources=source_labels(settings.sources),
+        page_size=settings.web.page_size,
+        public_url=settings.alerts.public_url,
+    )
+    sock = _bind(host, port)
+    bound_host, bound_port = sock.getsockname()[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    click.echo(f"newswatch web: serving on http://{shown}:{bound_port}/ (Ctrl+C stops)", err=True)
+    config = uvicorn.Config(
+        asgi, log_level=settings.log_level.lower(), proxy_headers=False, server_header=False
+    )
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+        engine.dispose()
+
+
+commands: list[click.Command] = [web]

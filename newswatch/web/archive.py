@@ -1,0 +1,65 @@
+"""The bridge from a validated web request to ``storage.search`` and back to display values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup, escape
+from sqlalchemy.orm import Session
+
+from newswatch.web.params import SearchRequest, day_end, day_start
+from storage.search import (
+    HIGHLIGHT_END,
+    HIGHLIGHT_START,
+    QueryError,
+    SearchFilters,
+    SearchHit,
+    SearchPage,
+    render_snippet,
+    search_articles,
+)
+
+__all__ = ["QueryError", "hit_json", "run_search", "snippet_html", "snippet_text"]
+
+
+def run_search(session: Session, request: SearchRequest) -> SearchPage:
+    """Run the request; ``QueryError`` (a malformed query) propagates for the caller to word as a 400."""
+    filters = SearchFilters(
+        sources=request.sources,
+        languages=request.languages,
+        tags=request.tags,
+        since=day_start(request.since) if request.since else None,
+        until=day_end(request.until) if request.until else None,
+    )
+    return search_articles(
+        session, request.text, filters, limit=request.limit, offset=request.offset, order=request.order
+    )
+
+
+def snippet_html(hit: SearchHit) -> Markup:
+    """The snippet escaped first, then the highlight markers turned into ``<mark>``."""
+    if not hit.snippet:
+        return Markup("")
+    return Markup(render_snippet(hit.snippet, "<mark>", "</mark>", lambda text: str(escape(text))))
+
+
+def snippet_text(hit: SearchHit) -> str:
+    """The snippet as plain text, highlight markers removed (for JSON and feeds)."""
+    return (hit.snippet or "").replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_END, "")
+
+
+def hit_json(hit: SearchHit, page_url: str) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "url": hit.url,
+        "page_url": page_url,
+        "source": hit.source,
+        "title": hit.title,
+        "published_at": hit.published_at.isoformat() if hit.published_at else None,
+        "language": hit.language,
+        "tags": list(hit.tags or []),
+        "snippet": snippet_text(hit),
+        "snippet_html": str(snippet_html(hit)),
+        "score": hit.score,
+        "duplicate_of": hit.duplicate_of,
+    }

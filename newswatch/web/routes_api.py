@@ -1,0 +1,108 @@
+"""The JSON API: the same searches as the pages, one article, and source health; plus its OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from newswatch.web.archive import hit_json, run_search
+from newswatch.web.openapi import openapi_document
+from newswatch.web.params import parse_search
+from newswatch.web.queries import get_article, related_articles, source_health
+from newswatch.web.routes_pages import article_id_or_404, base_url
+
+if TYPE_CHECKING:
+    from newswatch.web.app import WebContext
+
+
+def _web(request: Request) -> WebContext:
+    return request.app.state.web  # type: ignore[no-any-return]
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def api_articles(request: Request) -> Response:
+    """Search the archive; ``limit`` ≤ 100 and ``offset`` ≤ 10000."""
+    web = _web(request)
+    search = parse_search(request.query_params, page_size=web.page_size, api=True)
+    with web.sessions() as session:
+        page = run_search(session, search)
+    base = base_url(request)
+    return JSONResponse(
+        {
+            "total": page.total,
+            "offset": page.offset,
+            "limit": page.limit,
+            "items": [hit_json(hit, f"{base}/articles/{hit.id}") for hit in page.hits],
+        }
+    )
+
+
+def api_article(request: Request) -> Response:
+    """One article with its clean body and the other reports of the same story."""
+    web = _web(request)
+    article_id = article_id_or_404(request)
+    with web.sessions() as session:
+        article = get_article(session, article_id)
+        if article is None:
+            raise HTTPException(404, f"There is no article {article_id}.")
+        related = related_articles(session, article)
+    base = base_url(request)
+    return JSONResponse(
+        {
+            "id": article.id,
+            "url": article.url,
+            "canonical_url": article.canonical_url,
+            "page_url": f"{base}/articles/{article.id}",
+            "source": article.source,
+            "title": article.title,
+            "summary": article.summary,
+            "body": article.body,
+            "published_at": _iso(article.published_at),
+            "modified_at": _iso(article.modified_at),
+            "first_seen_at": _iso(article.first_seen_at),
+            "language": article.language,
+            "authors": list(article.authors or []),
+            "tags": list(article.tags or []),
+            "dateline": article.dateline,
+            "content_type": article.content_type,
+            "duplicate_of": article.duplicate_of,
+            "also_reported_by": [
+                {
+                    "id": item.id,
+                    "url": item.url,
+                    "source": item.source,
+                    "title": item.title,
+                    "published_at": _iso(item.published_at),
+                    "is_original": item.is_original,
+                }
+                for item in related
+            ],
+        }
+    )
+
+
+def api_sources(request: Request) -> Response:
+    """Every known source with its last crawl run and failure streak."""
+    web = _web(request)
+    with web.sessions() as session:
+        health = source_health(session, web.sources)
+    return JSONResponse({"items": [row.as_json() for row in health]})
+
+
+def api_schema(request: Request) -> Response:
+    return JSONResponse(openapi_document(base_url(request)))
+
+
+routes = [
+    Route("/api/articles", api_articles, name="api_articles"),
+    Route("/api/articles/{article_id:int}", api_article, name="api_article"),
+    Route("/api/sources", api_sources, name="api_sources"),
+    Route("/openapi.json", api_schema, name="openapi"),
+]

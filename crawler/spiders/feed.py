@@ -1,0 +1,137 @@
+"""Crawling a source through its feeds (RSS, Atom, JSON Feed), e.g. WordPress and Pangea news sites.
+
+For each ``kind = "feed"`` entry the spider fetches the feed (conditional GET, like a listing page),
+checks all item links against the archive in one query, and for each new item either:
+
+- builds the article from the feed itself when its ``content:encoded`` holds the full text
+  (``crawler.feeds.is_full_text``: several paragraphs, no "[…]" teaser ending), recorded as
+  ``extraction = "feed"``; or
+- fetches the article page and parses it like any listed article, with the feed's date, title and
+  categories as the fallback metadata.
+
+Listing entries of the same source are crawled too (the ListingSpider logic is inherited), so a source
+may mix a feed with a listing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+
+from crawler.feeds import FeedEntry, FeedError, html_to_text, is_full_text, parse_feed
+from crawler.items import ParsedPage
+from crawler.middlewares import CONDITIONAL, VALIDATORS
+from crawler.normalize import canonical_url
+from crawler.sources import EntryPoint
+from crawler.spiders.base import FetchedArticle, ListingSpider
+
+logger = logging.getLogger(__name__)
+
+
+class FeedSpider(ListingSpider):
+    """Feed entry points first, then any listing entry points of the same source."""
+
+    name = "feed"
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for index, entry in enumerate(self.source.entries):
+            if entry.kind == "feed":
+                yield scrapy.Request(
+                    self.source.url_for(entry),
+                    callback=self.parse_feed,
+                    errback=self.errback,
+                    priority=10,
+                    meta={CONDITIONAL: not self.backfill, "entry_index": index},
+                )
+        async for request in super().start():
+            yield request
+
+    def parse_feed(self, response: Response) -> Iterable[scrapy.Request | FetchedArticle]:
+        self.pages += 1
+        entry = self.source.entries[response.meta["entry_index"]]
+        if response.status == 304:
+            logger.info("%s: feed %s not modified", self.source.key, response.url)
+            self.crawler.stats.inc_value("newswatch/listing_not_modified")
+            return
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        try:
+            feed = parse_feed(response.body, url=response.url, content_type=content_type)
+        except FeedError as exc:
+            logger.error("%s: %s is not a readable feed: %s", self.source.key, response.url, exc)
+            self.count_error(response.url)
+            return
+        if VALIDATORS in response.meta:
+            self.fresh_validators[response.url] = response.meta[VALIDATORS]
+        items = [item for item in feed.entries if item.url]
+        limit = entry.option("max_items")
+        if limit:
+            items = items[:limit]
+        by_canonical = {canonical_url(item.url): item for item in items if item.url}
+        known = self.archive.known(by_canonical) if by_canonical else set()
+        self.crawler.stats.inc_value("newswatch/feed_items", len(by_canonical))
+        for canonical, item in by_canonical.items():
+            if entry.always_relevant:
+                self.always_relevant_urls.add(canonical)
+            if canonical in known:
+                continue
+            yield from self.article_for(item, entry, response.url, feed.language)
+
+    def article_for(
+        self, item: FeedEntry, entry: EntryPoint, feed_url: str, feed_language: str | None
+    ) -> Iterable[scrapy.Request | FetchedArticle]:
+        listing = listing_metadata(item)
+        if is_full_text(item):
+            self.crawler.stats.inc_value("newswatch/feed_full_text")
+            yield FetchedArticle(
+                page=page_from_entry(item, feed_language),
+                source=self.source,
+                raw_html=(item.content or "").encode("utf-8"),
+                encoding="utf-8",
+                always_relevant=entry.always_relevant,
+                listing_url=feed_url,
+                listing=listing,
+            )
+            return
+        assert item.url is not None
+        yield scrapy.Request(
+            item.url,
+            callback=self.parse_article,
+            errback=self.errback,
+            cb_kwargs={"listing": listing, "always_relevant": entry.always_relevant},
+            meta={"listing_url": feed_url},
+        )
+
+
+def listing_metadata(item: FeedEntry) -> dict[str, Any]:
+    """What the feed says about an item: the fallback for fields the article page lacks."""
+    metadata: dict[str, Any] = {}
+    if item.date:
+        metadata["published"] = item.date
+    if item.title:
+        metadata["title"] = item.title
+    if item.tags:
+        metadata["tags"] = list(item.tags)
+    return metadata
+
+
+def page_from_entry(item: FeedEntry, feed_language: str | None = None) -> ParsedPage:
+    """A ParsedPage built from a full-text feed item (no page fetch)."""
+    assert item.url is not None
+    summary = html_to_text(item.summary) or None
+    language = item.language or feed_language
+    return ParsedPage(
+        url=item.url,
+        title=item.title,
+        body=html_to_text(item.content),
+        summary=summary if summary and len(summary) < 1000 else None,
+        published=item.published or item.updated,
+        modified=item.updated if item.published else None,
+        authors=list(item.authors),
+        tags=list(item.tags),
+        language=language.split("-")[0].lower() if language else None,
+        extraction="feed",
+    )

@@ -184,7 +184,9 @@ def link_duplicates(
 
     # Confirm each pair on the actual bodies (one query for all of them).
     involved = sorted({i for pair in pairs for i in pair})
-    bodies = dict(session.execute(select(Article.id, Article.body).where(Article.id.in_(involved))).tuples())
+    bodies = {
+        i: b for i, b in session.execute(select(Article.id, Article.body).where(Article.id.in_(involved)))
+    }
     feats = {i: features(bodies.get(i) or "") for i in involved}
     confirmed = [
         (a, b)

@@ -54,7 +54,7 @@ class SelectorParser:
             modified=_first_text(page, self.modified_css),
             authors=_all_texts(page, self.author_css),
             tags=_all_texts(page, self.tag_css),
-            dateline=_first_text(page, self.dateline_css),
+            dateline=(_first_text(page, self.dateline_css) or "").rstrip(" —–-:,") or None,
             language=_declared_language(page) or self.language,
             extraction="site",
         )

@@ -178,7 +178,7 @@ def _context(items: Sequence[DigestItem], recipient: Recipient, mail: MailConfig
     web_unsub, mailto_unsub = unsubscribe_links(recipient, mail)
     filters = []
     if recipient.query:
-        filters.append(f"matching “{one_line(recipient.query, 200)}”")
+        filters.append(f"matching {one_line(recipient.query, 200)}")
     if recipient.sources:
         filters.append("from " + ", ".join(recipient.sources))
     if recipient.languages:

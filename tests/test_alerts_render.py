@@ -181,6 +181,8 @@ def test_the_readme_screenshot_script_produces_a_small_png(tmp_path) -> None:  #
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     script = Path(__file__).resolve().parents[1] / "scripts" / "render_digest_example.py"
     out = tmp_path / "digest.png"
-    subprocess.run([sys.executable, str(script), "--out", str(out)], check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [sys.executable, str(script), "--out", str(out)], check=True, capture_output=True, timeout=180
+    )
     data = out.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and 10_000 < len(data) < 300_000

@@ -32,3 +32,68 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+
+# Our components: conditional GET on listings, retries that back off, and the article pipeline.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.ConditionalGetMiddleware": 560,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry; doubles each time
+RETRY_BACKOFF_MAX = 30.0
+ITEM_PIPELINES = {
+    "crawler.pipelines.NormalizePipeline": 100,
+    "crawler.pipelines.RelevancePipeline": 200,
+    "crawler.pipelines.TagPipeline": 300,
+    "crawler.pipelines.StorePipeline": 400,
+}
+
+# newswatch's own keys (spider arguments override them).
+NEWSWATCH_DATABASE_URL = "sqlite:///./var/newswatch.db"
+NEWSWATCH_MAX_PAGES = 3  # listing pages per scheduled run
+NEWSWATCH_BACKFILL_MAX_PAGES = 50
+NEWSWATCH_BATCH_SIZE = 50  # articles per storage transaction
+NEWSWATCH_LOG_EXCERPT_LINES = 20
+
+# CrawlSettings key (newswatch.toml [crawl]) -> Scrapy setting.
+CRAWL_OPTION_SETTINGS = {
+    "obey_robots": "ROBOTSTXT_OBEY",
+    "concurrent_requests": "CONCURRENT_REQUESTS",
+    "concurrent_per_domain": "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "download_delay": "DOWNLOAD_DELAY",
+    "download_timeout": "DOWNLOAD_TIMEOUT",
+    "max_response_bytes": "DOWNLOAD_MAXSIZE",
+    "retry_times": "RETRY_TIMES",
+    "autothrottle": "AUTOTHROTTLE_ENABLED",
+    "max_pages": "NEWSWATCH_MAX_PAGES",
+    "backfill_max_pages": "NEWSWATCH_BACKFILL_MAX_PAGES",
+}
+
+
+def user_agent(agent: str, contact: str | None) -> str:
+    """The User-Agent names newswatch and says how to reach whoever runs this instance."""
+    if not contact or contact in agent:
+        return agent
+    if agent.endswith(")"):
+        return f"{agent[:-1]}; {contact})"
+    return f"{agent} ({contact})"
+
+
+def overlay(options: dict | None) -> dict:
+    """Scrapy settings for the user's [crawl] options (CrawlSettings as a plain dict).
+
+    Known keys map through CRAWL_OPTION_SETTINGS; UPPER_CASE keys are passed through as raw Scrapy
+    settings (tests and benchmarks use that, e.g. ``{"RETRY_BACKOFF_BASE": 0}``); other keys are ignored
+    so a newer configuration does not break an older crawler.
+    """
+    options = dict(options or {})
+    result: dict = {}
+    for key, setting in CRAWL_OPTION_SETTINGS.items():
+        if key in options and options[key] is not None:
+            result[setting] = options[key]
+    if "user_agent" in options or "contact" in options:
+        result["USER_AGENT"] = user_agent(options.get("user_agent") or USER_AGENT, options.get("contact"))
+    if "max_response_bytes" in options:
+        result["DOWNLOAD_WARNSIZE"] = min(DOWNLOAD_WARNSIZE, int(options["max_response_bytes"]))
+    result.update({key: value for key, value in options.items() if key.isupper()})
+    return result

@@ -1,0 +1,90 @@
+"""Downloader middlewares: conditional GET on listing pages and retries that back off.
+
+Conditional GET is what makes a scheduled run cheap: a listing page that has not changed answers 304,
+and the spider then knows there is nothing new behind it without fetching a single article. Validators
+(ETag / Last-Modified) are only *offered* here; the spider stores them at the end of a successful run, so
+a run that failed half-way does not hide the articles it missed behind a 304 next time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+# Request.meta key: send the stored validators for this URL and accept a 304.
+CONDITIONAL = "newswatch_conditional"
+# Request.meta key set by ConditionalGetMiddleware: (etag, last_modified) of a fresh 200 response.
+VALIDATORS = "newswatch_validators"
+
+
+class ConditionalGetMiddleware:
+    """Adds If-None-Match / If-Modified-Since from the spider's stored validators to listing requests."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if not request.meta.get(CONDITIONAL):
+            return None
+        lookup = getattr(self.crawler.spider, "stored_validators", None)
+        stored = lookup(request.url) if lookup else None
+        if stored:
+            etag, last_modified = stored
+            if etag:
+                request.headers.setdefault(b"If-None-Match", etag)
+            if last_modified:
+                request.headers.setdefault(b"If-Modified-Since", last_modified)
+        handled = set(request.meta.get("handle_httpstatus_list", ()))
+        request.meta["handle_httpstatus_list"] = sorted(handled | {304})
+        return None
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if request.meta.get(CONDITIONAL) and response.status == 200:
+            etag = response.headers.get(b"ETag")
+            last_modified = response.headers.get(b"Last-Modified")
+            if etag or last_modified:
+                request.meta[VALIDATORS] = (
+                    etag.decode("latin-1") if etag else None,
+                    last_modified.decode("latin-1") if last_modified else None,
+                )
+        return response
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retry policy, plus an exponential pause before each retry (base * 2**n, capped).
+
+    The pause is awaited by this one request only; other requests keep flowing. ``RETRY_BACKOFF_BASE``
+    (seconds, 0 disables) and ``RETRY_BACKOFF_MAX`` tune it.
+    """
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
+        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 30.0)
+
+    async def _pause(self, retry: Request | Response) -> Request | Response:
+        if isinstance(retry, Request) and self.backoff_base > 0:
+            attempt = int(retry.meta.get("retry_times", 1))
+            delay = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+            logger.debug("retrying %s in %.1fs (attempt %d)", retry.url, delay, attempt)
+            await asyncio.sleep(delay)
+        return retry
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        return await self._pause(super().process_response(request, response))
+
+    async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
+        result = super().process_exception(request, exception)
+        return await self._pause(result) if result is not None else None

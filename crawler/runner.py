@@ -1,0 +1,131 @@
+"""Run the crawl of some sources in this process and return what each run did.
+
+Scrapy's reactor cannot be restarted inside a process, so ``run_crawl`` may be called once per process:
+the CLI calls it directly, the scheduler runs it in a child process (``scheduler/crawl_child.py``), tests
+run it through ``python -m crawler.runner`` (see ``main``).
+
+Which spider crawls a source: the source's ``spider`` key if it has one, else the kind of its first
+entry point. ``SPIDERS`` maps names to import paths; add a line there for a new spider class.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import json
+import logging
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from scrapy.crawler import AsyncCrawlerProcess
+from scrapy.settings import Settings
+
+from crawler import settings as default_settings
+from crawler.pipelines import CrawlSummary
+from crawler.sources import Source, SourceConfigError, load_registry
+
+SPIDERS: dict[str, str] = {
+    "osce": "crawler.spiders.osce:OsceSpider",
+    "listing": "crawler.spiders.listing:SelectorListingSpider",
+    "feed": "crawler.spiders.feed:FeedSpider",
+    "sitemap": "crawler.spiders.sitemap:SitemapSpider",
+}
+
+logger = logging.getLogger(__name__)
+
+
+def spider_class(source: Source) -> type:
+    """The spider class for a source: its ``spider`` key, else the kind of its first entry point."""
+    name = source.spider or (source.entries[0].kind if source.entries else "")
+    target = SPIDERS.get(name)
+    if target is None:
+        raise SourceConfigError(
+            f"source {source.key!r}: no spider {name!r}; known spiders: {', '.join(sorted(SPIDERS))}"
+        )
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def crawl_settings(
+    database_url: str, crawl_options: Mapping[str, Any] | None = None, log_level: str = "WARNING"
+) -> Settings:
+    """crawler/settings.py, overlaid with the user's [crawl] options and the database URL."""
+    settings = Settings()
+    settings.setmodule(default_settings, priority="project")
+    settings.update(default_settings.overlay(dict(crawl_options or {})), priority="cmdline")
+    settings.set("NEWSWATCH_DATABASE_URL", database_url, priority="cmdline")
+    settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    return settings
+
+
+def run_crawl(
+    database_url: str,
+    sources: Sequence[Source],
+    *,
+    crawl_options: Mapping[str, Any] | None = None,
+    backfill: bool = False,
+    max_pages: int | None = None,
+    log_level: str = "WARNING",
+) -> list[CrawlSummary]:
+    """Crawl ``sources`` (concurrently) and return one CrawlSummary per source, in the given order."""
+    process = AsyncCrawlerProcess(crawl_settings(database_url, crawl_options, log_level))
+    crawlers = []
+    summaries: dict[str, CrawlSummary] = {}
+    for source in sources:
+        try:
+            cls = spider_class(source)
+        except SourceConfigError as exc:
+            logger.error("%s", exc)
+            summaries[source.key] = CrawlSummary(source=source.key, run_id=None, status="failed", errors=1)
+            continue
+        crawler = process.create_crawler(cls)
+        crawlers.append((source, crawler))
+        process.crawl(
+            crawler, source=source, database_url=database_url, backfill=backfill, max_pages=max_pages
+        )
+    if crawlers:
+        process.start()
+    for source, crawler in crawlers:
+        spider = crawler.spider
+        summary = getattr(spider, "crawl_summary", None) if spider is not None else None
+        if summary is None:
+            run_id = getattr(spider, "run_id", None)
+            summary = CrawlSummary(source=source.key, run_id=run_id, status="failed", errors=1)
+        summaries[source.key] = summary
+    return [summaries[source.key] for source in sources]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m crawler.runner DATABASE_URL SOURCE... [--backfill] [--max-pages N] [--options JSON]``.
+
+    ``--overrides`` is a JSON object of ``[sources.*]`` tables (e.g. a replica's base_url); the summaries
+    are printed as one JSON array on stdout.
+    """
+    parser = argparse.ArgumentParser(prog="python -m crawler.runner")
+    parser.add_argument("database_url")
+    parser.add_argument("sources", nargs="+")
+    parser.add_argument("--backfill", action="store_true")
+    parser.add_argument("--max-pages", type=int)
+    parser.add_argument("--options", default="{}", help="crawl options as JSON")
+    parser.add_argument("--overrides", default="{}", help="source overrides as JSON")
+    parser.add_argument("--log-level", default="WARNING")
+    args = parser.parse_args(argv)
+    registry = load_registry(json.loads(args.overrides))
+    sources = [registry.get(key) for key in args.sources]
+    summaries = run_crawl(
+        args.database_url,
+        sources,
+        crawl_options=json.loads(args.options),
+        backfill=args.backfill,
+        max_pages=args.max_pages,
+        log_level=args.log_level,
+    )
+    json.dump([dataclasses.asdict(s) for s in summaries], sys.stdout)
+    sys.stdout.write("\n")
+    return 0 if all(s.status == "ok" for s in summaries) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,296 @@
+"""What every newswatch spider shares: its source, its archive access, and incremental listing crawls.
+
+A scheduled run must cost almost nothing when nothing changed. So a listing spider:
+
+1. asks for each listing page with the validators stored last time (conditional GET); a 304 means
+   nothing new there, and the spider stops that entry point;
+2. checks all links of a listing page against the archive in one query (``known_urls``, by canonical
+   URL) and requests only the unknown ones;
+3. stops paginating when a whole page is already known, or after ``max_pages`` pages
+   (``NEWSWATCH_MAX_PAGES`` for scheduled runs, ``--backfill --max-pages N`` to walk deeper);
+4. stores the new validators only at the end of a run in which nothing behind that listing failed,
+   so a failed article is retried next time instead of hiding behind a 304.
+
+Subclasses set ``name`` and may override ``listing_metadata`` (per-item metadata from the listing page,
+used as a fallback for the article and for relevance) and ``site_parser``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from twisted.python.failure import Failure
+from w3lib.url import add_or_replace_parameter
+
+from crawler.items import ParsedPage, SiteParser
+from crawler.middlewares import CONDITIONAL, VALIDATORS
+from crawler.normalize import canonical_url
+from crawler.parsers.layered import extract_article
+from crawler.sources import EntryPoint, Source, load_registry, load_site_parser
+from storage.articles import known_urls
+from storage.db import make_engine, make_session_factory, session_scope
+from storage.migrate import current_revision, head_revision, upgrade
+from storage.models import HttpValidator
+from storage.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class FetchedArticle:
+    """The item that flows through the pipelines: a parsed page plus what the pipelines need to judge it."""
+
+    page: ParsedPage
+    source: Source
+    raw_html: bytes
+    encoding: str | None
+    always_relevant: bool = False
+    listing_url: str | None = None
+    listing: dict[str, Any] = field(default_factory=dict)
+    record: Any = None  # storage.records.ArticleRecord once normalised
+
+
+class Archive:
+    """The spider's window on the database: known URLs and HTTP validators. Short transactions only."""
+
+    def __init__(self, database_url: str) -> None:
+        self.engine = make_engine(database_url)
+        if current_revision(self.engine) != head_revision():
+            upgrade(self.engine)
+        self.sessions = make_session_factory(self.engine)
+
+    def known(self, urls: Iterable[str]) -> set[str]:
+        with self.sessions() as session:
+            return known_urls(session, urls)
+
+    def validators(self, url: str) -> tuple[str | None, str | None] | None:
+        with self.sessions() as session:
+            row = session.scalars(select(HttpValidator).where(HttpValidator.url == url)).first()
+            return (row.etag, row.last_modified) if row else None
+
+    def save_validators(self, validators: Mapping[str, tuple[str | None, str | None]]) -> None:
+        if not validators:
+            return
+        rows = [
+            {"url": url, "etag": etag, "last_modified": lm, "updated_at": utcnow()}
+            for url, (etag, lm) in validators.items()
+        ]
+        with session_scope(self.sessions) as session:
+            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+            statement = insert(HttpValidator).values(rows)
+            statement = statement.on_conflict_do_update(
+                index_elements=["url"],
+                set_={
+                    "etag": statement.excluded.etag,
+                    "last_modified": statement.excluded.last_modified,
+                    "updated_at": statement.excluded.updated_at,
+                },
+            )
+            session.execute(statement)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)
+
+
+class NewswatchSpider(scrapy.Spider):
+    """Base of all newswatch spiders: resolves its Source, opens the Archive, counts pages and failures."""
+
+    name = "newswatch"
+    source_key: str | None = None  # registry key used when `scrapy crawl <name>` passes no source
+
+    source: Source
+    archive: Archive
+    backfill: bool
+    max_pages: int
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewswatchSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.setup(crawler, **kwargs)
+        return spider
+
+    def setup(self, crawler: Crawler, **kwargs: Any) -> None:
+        settings = crawler.settings
+        source = kwargs.get("source")
+        if source is None or isinstance(source, str):
+            source = load_registry().get(source or self.source_key or self.name)
+        self.source = source
+        self.backfill = _flag(kwargs.get("backfill", False))
+        default_pages = settings.getint(
+            "NEWSWATCH_BACKFILL_MAX_PAGES" if self.backfill else "NEWSWATCH_MAX_PAGES", 3
+        )
+        max_pages = kwargs.get("max_pages")
+        self.max_pages = int(max_pages) if max_pages not in (None, "") else default_pages
+        self.database_url = kwargs.get("database_url") or settings.get("NEWSWATCH_DATABASE_URL")
+        self.archive = Archive(self.database_url)
+        self.site_parser: SiteParser | None = load_site_parser(self.source.parser)
+        self.pages = 0
+        self.errors = 0
+        self.failed_listings: set[str] = set()
+        self.fresh_validators: dict[str, tuple[str | None, str | None]] = {}
+        self.always_relevant_urls: set[str] = set()
+
+    # --- counters the store pipeline reads -------------------------------------------------------
+    def count_error(self, listing_url: str | None = None) -> None:
+        self.errors += 1
+        if listing_url:
+            self.failed_listings.add(listing_url)
+
+    def stored_validators(self, url: str) -> tuple[str | None, str | None] | None:
+        """Validators for a conditional GET (called by ConditionalGetMiddleware)."""
+        return self.archive.validators(url)
+
+    def commit_validators(self) -> None:
+        """Remember ETag/Last-Modified of listings whose every article made it (see module doc)."""
+        keep = {url: v for url, v in self.fresh_validators.items() if url not in self.failed_listings}
+        self.archive.save_validators(keep)
+
+    def closed(self, reason: str) -> None:
+        self.archive.close()
+
+    def errback(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        self.count_error(request.meta.get("listing_url"))
+        logger.error("%s: %s failed: %s", self.source.key, request.url, failure.getErrorMessage())
+
+
+class ListingSpider(NewswatchSpider):
+    """Walks listing entry points page by page and fetches the articles not yet in the archive."""
+
+    name = "listing"
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for index, entry in enumerate(self.source.entries):
+            if entry.kind == "listing":
+                yield self.listing_request(index, entry, int(entry.option("page_start", 0)), first=True)
+
+    def listing_request(self, index: int, entry: EntryPoint, page_no: int, *, first: bool) -> scrapy.Request:
+        url = self.source.url_for(entry)
+        param = entry.option("page_param")
+        if param and not first:
+            url = add_or_replace_parameter(url, param, str(page_no))
+        return scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.errback,
+            priority=10,
+            meta={
+                CONDITIONAL: not self.backfill,
+                "entry_index": index,
+                "page_no": page_no,
+                "pages_walked": 1,
+            },
+        )
+
+    def listing_metadata(self, item: scrapy.Selector, response: Response) -> dict[str, Any]:
+        """Per-item metadata from the listing (date, content type, declared tags); site spiders override."""
+        return {}
+
+    def item_always_relevant(self, entry: EntryPoint, metadata: Mapping[str, Any]) -> bool:
+        return entry.always_relevant
+
+    def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
+        self.pages += 1
+        entry_index = response.meta["entry_index"]
+        entry = self.source.entries[entry_index]
+        if response.status == 304:
+            logger.info("%s: %s not modified", self.source.key, response.url)
+            self.crawler.stats.inc_value("newswatch/listing_not_modified")
+            return
+        if VALIDATORS in response.meta:
+            self.fresh_validators[response.url] = response.meta[VALIDATORS]
+        links = self.listing_links(response, entry)
+        by_canonical = {canonical_url(url): (url, meta) for url, meta in links}
+        known = self.archive.known(by_canonical) if by_canonical else set()
+        for canonical, (url, meta) in by_canonical.items():
+            always = self.item_always_relevant(entry, meta)
+            if always:
+                self.always_relevant_urls.add(canonical)
+            if canonical in known:
+                continue  # a backfill walks deeper, but never refetches what we have
+            yield scrapy.Request(
+                url,
+                callback=self.parse_article,
+                errback=self.errback,
+                cb_kwargs={"listing": meta, "always_relevant": always},
+                meta={"listing_url": response.url},
+            )
+        all_known = bool(by_canonical) and known.issuperset(by_canonical)
+        walked = response.meta["pages_walked"]
+        if not by_canonical or walked >= self.max_pages or (all_known and not self.backfill):
+            return
+        next_request = self.next_page(response, entry, entry_index)
+        if next_request is not None:
+            next_request.meta["pages_walked"] = walked + 1
+            yield next_request
+
+    def listing_links(self, response: Response, entry: EntryPoint) -> list[tuple[str, dict[str, Any]]]:
+        link_selector = entry.option("link_selector")
+        item_selector = entry.option("item_selector")
+        found: list[tuple[str, dict[str, Any]]] = []
+        if item_selector:
+            for item in response.css(item_selector):
+                href = item.css(link_selector).get()
+                if href:
+                    found.append((response.urljoin(href.strip()), self.listing_metadata(item, response)))
+        else:
+            found = [(response.urljoin(href.strip()), {}) for href in response.css(link_selector).getall()]
+        limit = entry.option("max_items")
+        return found[:limit] if limit else found
+
+    def next_page(self, response: Response, entry: EntryPoint, entry_index: int) -> scrapy.Request | None:
+        next_selector = entry.option("next_selector")
+        if next_selector and not response.css(next_selector):
+            return None
+        if entry.option("page_param"):
+            return self.listing_request(entry_index, entry, response.meta["page_no"] + 1, first=False)
+        if next_selector:
+            href = response.css(next_selector).attrib.get("href")
+            if href:
+                request = self.listing_request(entry_index, entry, response.meta["page_no"] + 1, first=True)
+                return request.replace(url=response.urljoin(href))
+        return None
+
+    def parse_article(
+        self, response: Response, listing: dict[str, Any], always_relevant: bool
+    ) -> Iterable[FetchedArticle]:
+        self.pages += 1
+        page = extract_article(response.text, response.url, self.site_parser)
+        self.fill_from_listing(page, listing)
+        yield FetchedArticle(
+            page=page,
+            source=self.source,
+            raw_html=response.body,
+            encoding=getattr(response, "encoding", None),
+            always_relevant=always_relevant or canonical_url(response.url) in self.always_relevant_urls,
+            listing_url=response.meta.get("listing_url"),
+            listing=listing,
+        )
+
+    @staticmethod
+    def fill_from_listing(page: ParsedPage, listing: Mapping[str, Any]) -> None:
+        """The listing's metadata is the last fallback for what neither parser found; it is recorded."""
+        used = []
+        for name in ("published", "content_type"):
+            if not getattr(page, name) and listing.get(name):
+                setattr(page, name, listing[name])
+                used.append(name)
+        if not page.tags and listing.get("tags"):
+            page.tags = list(listing["tags"])
+            used.append("tags")
+        if used:
+            page.fallback_fields = [*page.fallback_fields, *(f"{name}:listing" for name in used)]

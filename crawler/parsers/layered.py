@@ -39,7 +39,9 @@ def extract_article(html: str, url: str, site_parser: SiteParser | None = None) 
     page = _run_site_parser(site_parser, html, url) if site_parser is not None else None
     if page is None:
         page = ParsedPage(url=url, extraction="generic" if site_parser is None else "site")
-    missing = [name for name in FILLABLE_FIELDS if _is_empty(getattr(page, name))]
+    # A site parser may declare fields its site never has (``absent_fields``): no costly generic pass for them.
+    absent = set(getattr(site_parser, "absent_fields", ()))
+    missing = [name for name in FILLABLE_FIELDS if _is_empty(getattr(page, name)) and name not in absent]
     if not missing:
         return page
     generic = extract_generic(html, url)

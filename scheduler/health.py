@@ -32,23 +32,24 @@ def run_was_bad(outcome: CrawlOutcome) -> str | None:
         return None
     if not outcome.ok:
         return f"the crawl ended '{outcome.status}' (exit status {outcome.exit_code})"
-    if outcome.pages_fetched > 0 and outcome.items_seen == 0 and not _listing_was_known(outcome):
-        return "its entry pages yielded no articles (the site may have changed its layout)"
+    if outcome.pages_fetched > 0 and outcome.items_seen == 0 and links_found(outcome) == 0:
+        return "its entry pages yielded no article links (the site may have changed its layout)"
     return None
 
 
-def _listing_was_known(outcome: CrawlOutcome) -> bool:
-    """An incremental run may stop early because every link on the listing is already stored.
+def links_found(outcome: CrawlOutcome) -> int | None:
+    """Article links the run's entry pages listed, when the crawler reports it (None: unknown).
 
-    The crawler reports the links it found when it can (``links_found`` / ``items_known``); a run that
-    found links it already had is healthy even though it stored nothing.
+    Stored-nothing alone proves nothing: an incremental run stops early, storing nothing, when every
+    link on the listing is already archived. Only "the listing showed no links at all" means broken.
     """
-    for summary in outcome.summaries:
-        for key in ("links_found", "items_known", "items_skipped", "known", "items_seen"):
-            value = summary.get(key)
-            if isinstance(value, int) and value > 0:
-                return True
-    return False
+    counts = [
+        s[key]
+        for s in outcome.summaries
+        for key in ("links_found", "listing_links")
+        if isinstance(s.get(key), int)
+    ]
+    return sum(counts) if counts else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,11 +67,13 @@ def test_without_an_admin_address_the_state_still_records_the_streak(session_fac
     assert admin_messages(session_factory) == []
 
 
-def test_a_run_that_finds_no_articles_counts_as_bad() -> None:
-    empty = CrawlOutcome("osce", "ok", exit_code=0, pages_fetched=1)
-    assert "no articles" in (run_was_bad(empty) or "")
+def test_a_run_whose_listing_shows_no_links_counts_as_bad() -> None:
+    empty = CrawlOutcome("osce", "ok", exit_code=0, pages_fetched=1, summaries=[{"links_found": 0}])
+    assert "no article links" in (run_was_bad(empty) or "")
     known = CrawlOutcome("osce", "ok", exit_code=0, pages_fetched=1, summaries=[{"links_found": 20}])
-    assert run_was_bad(known) is None
+    assert run_was_bad(known) is None  # an incremental run that found only archived links
+    unknown = CrawlOutcome("osce", "ok", exit_code=0, pages_fetched=1, summaries=[{"new": 0}])
+    assert run_was_bad(unknown) is None
     assert run_was_bad(CrawlOutcome("osce", "skipped")) is None
     assert "timeout" in (run_was_bad(CrawlOutcome("osce", "timeout")) or "")
 

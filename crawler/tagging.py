@@ -2,8 +2,9 @@
 
 OSCE pages declare their fields of work; those are kept (normalised to the canonical label). Every
 other article gets tags from ``crawler/rules/tags.toml``: English, Russian and some Tajik terms per
-field, and a threshold (``min_hits`` occurrences from at least ``min_terms`` different terms in title +
-body, or ``title_hits`` in the title alone) so that a passing mention does not tag. ``Tagger.explain``
+field, and a threshold (``min_hits`` occurrences of at least ``min_distinct`` different words in title +
+body, or ``title_hits`` in the title alone) so that a passing mention, or one stock phrase repeated
+("economic and environmental dimension"), does not tag. ``Tagger.explain``
 shows users which rule terms produced each tag, so a wrong tag can be traced to a rule and fixed.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 from crawler.rules import RuleSyntaxError, TermSet, load_packaged
 
-SETTINGS = ("min_hits", "title_hits", "min_terms")
+SETTINGS = ("min_hits", "title_hits", "min_distinct")
 TOP_KEYS = (*SETTINGS, "tags", "replace_default")
 TAG_KEYS = ("terms", "extra_terms", "aliases", "enabled")
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -44,13 +45,17 @@ class Tagger:
     """Assigns canonical field-of-work labels; build once (compiling the rules), use for every article."""
 
     def __init__(
-        self, rules: Sequence[TagRule], *, min_hits: int = 2, title_hits: int = 1, min_terms: int = 1
+        self, rules: Sequence[TagRule], *, min_hits: int = 2, title_hits: int = 1, min_distinct: int = 2
     ) -> None:
-        for name, value in (("min_hits", min_hits), ("title_hits", title_hits), ("min_terms", min_terms)):
+        for name, value in (
+            ("min_hits", min_hits),
+            ("title_hits", title_hits),
+            ("min_distinct", min_distinct),
+        ):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise TaggingConfigError(f"tagging: {name} must be a whole number >= 1, got {value!r}")
         self.rules = tuple(rules)
-        self.min_hits, self.title_hits, self.min_terms = min_hits, title_hits, min_terms
+        self.min_hits, self.title_hits, self.min_distinct = min_hits, title_hits, min_distinct
         self._order = {rule.label: i for i, rule in enumerate(self.rules)}
         self._canonical: dict[str, str] = {}
         for rule in self.rules:
@@ -70,7 +75,7 @@ class Tagger:
     def from_mapping(cls, m: Mapping[str, Any]) -> Tagger:
         """Rules from configuration, laid over the packaged ones unless ``replace_default = true``.
 
-        Keys: ``min_hits``, ``title_hits``, ``min_terms`` (numbers) and ``tags``, a table of label ->
+        Keys: ``min_hits``, ``title_hits``, ``min_distinct`` (numbers) and ``tags``, a table of label ->
         ``{terms = [...]}`` (replaces that label's terms), ``extra_terms`` (adds), ``aliases`` (adds),
         ``enabled = false`` (drops the label). Unknown keys are errors naming what is allowed.
         """
@@ -127,18 +132,21 @@ class Tagger:
         """Tag -> the rule terms that fired (as written in the rules), for the tags the rules assign."""
         in_title: dict[str, int] = {}
         hits: dict[str, int] = {}
+        forms: dict[str, set[str]] = {}
         terms: dict[str, dict[str, None]] = {}
-        for label, term, _, _ in self._terms.scan(title or ""):
-            in_title[label] = in_title.get(label, 0) + 1
-            terms.setdefault(label, {})[term] = None
-        for label, term, _, _ in self._terms.scan(body or ""):
-            hits[label] = hits.get(label, 0) + 1
-            terms.setdefault(label, {})[term] = None
+        for is_title, text in ((True, title or ""), (False, body or "")):
+            lowered = text.lower()
+            for label, term, start, end in self._terms.scan(text):
+                if is_title:
+                    in_title[label] = in_title.get(label, 0) + 1
+                hits[label] = hits.get(label, 0) + 1
+                forms.setdefault(label, set()).add(" ".join(lowered[start:end].split()))
+                terms.setdefault(label, {})[term] = None
         chosen = [
             label
-            for label, fired in terms.items()
+            for label in terms
             if in_title.get(label, 0) >= self.title_hits
-            or (in_title.get(label, 0) + hits.get(label, 0) >= self.min_hits and len(fired) >= self.min_terms)
+            or (hits[label] >= self.min_hits and len(forms[label]) >= self.min_distinct)
         ]
         chosen.sort(key=self._order.__getitem__)
         return {label: list(terms[label]) for label in chosen}

@@ -109,7 +109,8 @@ class TermSet:
     def __init__(self, rules: Iterable[tuple[Any, str]]) -> None:
         entries: dict[tuple[str, str], list[tuple[Any, str]]] = {}
         for key, term in rules:
-            found = entries.setdefault(term_parts(term.lower()), [])
+            stem, rest = term_parts(term)  # errors name the term as written
+            found = entries.setdefault((stem.lower(), rest.lower()), [])
             if all(key is not k for k, _ in found):
                 found.append((key, term))
         # Most specific first: a longer literal start, then a longer rest, wins when both match.

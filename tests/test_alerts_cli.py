@@ -13,6 +13,7 @@ from test_alerts_support import add_article
 
 from newswatch.cli import cli
 from storage.db import make_engine, make_session_factory, session_scope
+from storage.models import Subscription
 
 
 @pytest.fixture
@@ -30,6 +31,14 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def _token(url: str, subscription_id: int) -> str:
+    engine = make_engine(url)
+    with session_scope(make_session_factory(engine)) as session:
+        token = session.get(Subscription, subscription_id).unsubscribe_token  # type: ignore[union-attr]
+    engine.dispose()
+    return token
+
+
 def test_subscribe_list_pause_resume_remove(env) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = run("subscribers", "add", "Ana@Example.ORG", "--frequency", "immediate", "--query",
                        '"border management"', "--source", "osce", "--lang", "ru", "--tag", "border")  # fmt: skip
@@ -43,6 +52,12 @@ def test_subscribe_list_pause_resume_remove(env) -> None:  # type: ignore[no-unt
     _, out, _ = run("subscribers", "list", "--format", "csv")
     assert out.splitlines()[1].split(",")[7] == "False"
     assert run("subscribers", "resume", "1")[0] == 0
+    token = _token(env, 1)
+    assert (
+        run("subscribers", "unsubscribe", token)[1]
+        == "Unsubscribed Ana@example.org (subscription 1 paused).\n"
+    )
+    assert "no subscription has this unsubscribe token" in run("subscribers", "unsubscribe", "nope")[2]
     assert run("subscribers", "remove", "2")[0] == 0
     assert [r["id"] for r in json.loads(run("subscribers", "list", "--format", "json")[1])] == [1]
 

@@ -25,6 +25,7 @@ from alerts.subscriptions import (
     list_subscriptions,
     remove_subscription,
     set_active,
+    unsubscribe,
 )
 from newswatch.app import App
 from newswatch.cli.common import emit_rows, format_option, pass_app
@@ -191,6 +192,24 @@ def subscribers_resume(app: App, subscription_id: int) -> None:
       newswatch subscribers resume 3
     """
     _change(app, subscription_id, "resume")
+
+
+@subscribers.command("unsubscribe")
+@click.argument("token")
+@pass_app
+def subscribers_unsubscribe(app: App, token: str) -> None:
+    """Deactivate the subscription holding TOKEN (from an "unsubscribe TOKEN" mail or the one-click link).
+
+    \b
+    Example:
+      newswatch subscribers unsubscribe 3q2-hV9x0bP1...
+    """
+    with session_scope(app.sessions) as session:
+        sub = unsubscribe(session, token.strip())
+        if sub is None:
+            raise click.ClickException("no subscription has this unsubscribe token")
+        email, sub_id = sub.email, sub.id
+    click.echo(f"Unsubscribed {email} (subscription {sub_id} paused).")
 
 
 @click.group("digest")

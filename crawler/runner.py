@@ -16,9 +16,10 @@ import importlib
 import json
 import logging
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
@@ -68,8 +69,13 @@ def run_crawl(
     backfill: bool = False,
     max_pages: int | None = None,
     log_level: str = "WARNING",
+    progress: Callable[[str], None] | None = None,
 ) -> list[CrawlSummary]:
-    """Crawl ``sources`` (concurrently) and return one CrawlSummary per source, in the given order."""
+    """Crawl ``sources`` (concurrently) and return one CrawlSummary per source, in the given order.
+
+    ``progress`` (e.g. a stderr writer) gets a line when a source starts, every ``PROGRESS_EVERY`` pages
+    and when it ends.
+    """
     process = AsyncCrawlerProcess(crawl_settings(database_url, crawl_options, log_level))
     crawlers = []
     summaries: dict[str, CrawlSummary] = {}
@@ -81,6 +87,8 @@ def run_crawl(
             summaries[source.key] = CrawlSummary(source=source.key, run_id=None, status="failed", errors=1)
             continue
         crawler = process.create_crawler(cls)
+        if progress is not None:
+            _report_progress(crawler, source.key, progress)
         crawlers.append((source, crawler))
         process.crawl(
             crawler, source=source, database_url=database_url, backfill=backfill, max_pages=max_pages
@@ -95,6 +103,34 @@ def run_crawl(
             summary = CrawlSummary(source=source.key, run_id=run_id, status="failed", errors=1)
         summaries[source.key] = summary
     return [summaries[source.key] for source in sources]
+
+
+PROGRESS_EVERY = 25
+
+
+def _report_progress(crawler: Any, key: str, progress: Callable[[str], None]) -> None:
+    counts = {"responses": 0, "items": 0}
+
+    def opened(spider: Any) -> None:
+        progress(f"{key}: started")
+
+    def response(response: Any, request: Any, spider: Any) -> None:
+        counts["responses"] += 1
+        if counts["responses"] % PROGRESS_EVERY == 0:
+            progress(f"{key}: {counts['responses']} pages fetched, {counts['items']} articles kept")
+
+    def item(item: Any, response: Any, spider: Any) -> None:
+        counts["items"] += 1
+
+    def closed(spider: Any, reason: str) -> None:
+        progress(
+            f"{key}: finished ({reason}), {counts['responses']} pages fetched, {counts['items']} articles kept"
+        )
+
+    crawler.signals.connect(opened, signal=signals.spider_opened, weak=False)
+    crawler.signals.connect(response, signal=signals.response_received, weak=False)
+    crawler.signals.connect(item, signal=signals.item_scraped, weak=False)
+    crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from crawler.runner import run_crawl
-
 from crawler.sources import load_registry
 
 
@@ -34,8 +33,16 @@ ORPHAN_GRACE_SECONDS = 10.0
 
 
 def _stop_when_orphaned() -> None:
-    """Block until the parent's end of stdin closes, then stop the crawl (politely, then hard)."""
-    sys.stdin.buffer.read()
+    """Block until the parent's end of stdin closes, then stop the crawl (politely, then hard).
+
+    ``os.read`` on the descriptor, not ``sys.stdin``: a daemon thread blocked inside the buffered reader
+    holds its lock, and the interpreter aborts at exit when it cannot take it.
+    """
+    try:
+        while os.read(0, 4096):
+            pass
+    except OSError:
+        pass
     os.kill(os.getpid(), signal.SIGTERM)  # Scrapy closes the spider and finishes its CrawlRun row
     threading.Event().wait(ORPHAN_GRACE_SECONDS)
     os._exit(70)

@@ -17,6 +17,7 @@ _URL_DAY = re.compile(r"/(\d{4})(\d{2})(\d{2})/")
 
 class AsiaPlusParser:
     name = "asiaplus"
+    absent_fields = ("modified", "dateline")  # never printed by the site: no generic pass for them
 
     def __init__(self) -> None:
         self._selectors = SelectorParser(

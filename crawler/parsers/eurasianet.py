@@ -10,6 +10,7 @@ from crawler.parsers.selector_parser import SelectorParser
 
 PARSER = SelectorParser(
     name="eurasianet",
+    absent_fields=("dateline", "modified"),
     title_css=("h1.node-title::text", "h1.page-title span::text", "h1::text"),
     date_css=(
         ".node-date time::attr(datetime)",

@@ -21,6 +21,7 @@ class KhovarParser:
     """WordPress selectors plus the agency dateline (place and date) from the first paragraph."""
 
     name = "khovar"
+    absent_fields = ("modified", "authors")  # never printed by the site: no generic pass for them
 
     def __init__(self) -> None:
         self._selectors = SelectorParser(

@@ -12,6 +12,7 @@ from crawler.parsers.selector_parser import SelectorParser
 
 PARSER = SelectorParser(
     name="pangea",
+    absent_fields=("modified",),
     title_css=("h1.pg-title::text", "h1.title::text", 'meta[property="og:title"]::attr(content)'),
     date_css=(".published time::attr(datetime)", "time[datetime]::attr(datetime)"),
     body_css=("#article-content .wsw", ".wsw"),

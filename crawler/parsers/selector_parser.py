@@ -41,6 +41,7 @@ class SelectorParser:
     summary_css: Sequence[str] = ()
     dateline_css: Sequence[str] = ()
     language: str | None = None  # the edition's language when the page does not declare it
+    absent_fields: tuple[str, ...] = ()  # fields this site never prints: the generic layer skips them
     body_filter: Callable[[list[str]], list[str]] | None = field(default=None, compare=False)
 
     def parse(self, html: str, url: str) -> ParsedPage:

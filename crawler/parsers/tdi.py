@@ -18,6 +18,7 @@ DATELINE = re.compile(r"^\s*([A-Z][\w'\- ]{1,40}?),\s*(\d{1,2}\s+[A-Z][a-z]+\s+\
 
 class TdiParser:
     name = "tdi"
+    absent_fields = ("modified",)  # never printed by the site: no generic pass for them
 
     def __init__(self) -> None:
         self._selectors = SelectorParser(

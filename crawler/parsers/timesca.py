@@ -10,6 +10,7 @@ from crawler.parsers.selector_parser import SelectorParser
 
 PARSER = SelectorParser(
     name="timesca",
+    absent_fields=("dateline",),
     title_css=("h1.single-post-title::text", *wp.TITLE),
     date_css=wp.DATE,
     modified_css=wp.MODIFIED,

@@ -1,0 +1,177 @@
+"""End-to-end crawls of every regional source against its replica on 127.0.0.1.
+
+Each crawl runs ``python -m crawler.runner`` in a subprocess (Scrapy's reactor cannot restart in one
+process) with the source's ``base_url`` pointed at a ReplicaServer, then the test reads the archive and
+the server's request log: which pages were fetched, what was stored, what relevance dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from storage.db import make_engine, make_session_factory
+from storage.models import Article
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.replicas.server import ReplicaServer  # noqa: E402
+
+pytestmark = pytest.mark.slow  # each test runs one or two crawls in a subprocess
+
+FAST = {"download_delay": 0, "autothrottle": False, "RETRY_TIMES": 0, "DOWNLOAD_TIMEOUT": 10}
+TDI_ENTRY = {
+    "kind": "sitemap",
+    "path": "/sitemap_index.xml",
+    "url_pattern": "/[a-z0-9]+(-[a-z0-9]+)+/$",
+    # a window reaching back to the start of 2022: the 2019 entry is too old, the rest is not
+    "extra": {"max_age_days": (dt.datetime.now(dt.UTC) - dt.datetime(2022, 1, 1, tzinfo=dt.UTC)).days},
+}
+
+
+def crawl(db_url: str, key: str, server: ReplicaServer, **source: Any) -> dict[str, Any]:
+    overrides = {key: {"base_url": server.base_url, **source}}
+    command = [sys.executable, "-m", "crawler.runner", db_url, key, "--overrides", json.dumps(overrides),
+               "--options", json.dumps(FAST)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    (summary,) = json.loads(done.stdout)
+    return summary
+
+
+def stored(db_url: str, key: str) -> dict[str, Article]:
+    engine = make_engine(db_url)
+    try:
+        with make_session_factory(engine)() as session:
+            rows = session.scalars(select(Article).where(Article.source == key)).all()
+            session.expunge_all()
+            return {row.title: row for row in rows}
+    finally:
+        engine.dispose()
+
+
+def test_times_of_central_asia_feed(sqlite_url: str) -> None:
+    with ReplicaServer("timesca") as server:
+        summary = crawl(sqlite_url, "timesca", server)
+        paths = server.paths()
+    assert (summary["status"], summary["new"], summary["dropped"], summary["errors"]) == ("ok", 2, 1, 0)
+    articles = stored(sqlite_url, "timesca")
+    full = articles["Tajikistan and OSCE Discuss Border Security Cooperation"]
+    assert full.extraction == "feed"  # content:encoded held the whole story ...
+    assert "/tajikistan-and-osce-discuss-border-security-cooperation/" not in paths  # ... so no page fetch
+    teaser = articles["Dushanbe Water Conference Closes With Call for Glacier Monitoring"]
+    assert teaser.extraction == "site"  # "[…]" teaser: the page was fetched and parsed
+    assert teaser.authors == ["Farangis Najibullah"]
+    assert "Kazakhstan’s Grain Exports Reach Record High" not in articles  # not about Tajikistan
+
+
+def test_diplomatic_insight_sitemap_with_window_and_gzip(sqlite_url: str) -> None:
+    with ReplicaServer("tdi") as server:
+        summary = crawl(sqlite_url, "tdi", server, entry=[TDI_ENTRY])
+        paths = server.paths()
+    assert "/news-sitemap.xml.gz" in paths and "/post-sitemap.xml" in paths
+    assert "/tajik-delegation-visits-islamabad/" not in paths  # lastmod 2019: outside the window
+    assert "/" not in paths  # the home page does not match url_pattern
+    assert (summary["status"], summary["new"], summary["dropped"]) == ("ok", 2, 1)  # UN GA: not relevant
+    articles = stored(sqlite_url, "tdi")
+    conference = articles["Tajikistan hosts high-level conference on counter-terrorism"]
+    assert conference.dateline == "Dushanbe"
+    assert conference.published_at.replace(tzinfo=None) == dt.datetime(2024, 9, 23, 15, 45)
+
+
+def test_sitemap_skips_what_the_last_successful_run_saw(sqlite_url: str) -> None:
+    """A second scheduled run only looks at entries newer than the last successful run (minus a day)."""
+    with ReplicaServer("tdi") as server:
+        crawl(sqlite_url, "tdi", server, entry=[TDI_ENTRY])
+        server.clear_log()
+        summary = crawl(sqlite_url, "tdi", server, entry=[TDI_ENTRY])
+        paths = server.paths()
+    # the sitemaps answer 304 or list only entries older than the last run: no article is fetched again
+    assert not [p for p in paths if "sitemap" not in p]
+    assert (summary["new"], summary["errors"]) == (0, 0)
+
+
+def test_asia_plus_two_editions_mixed_language_relevance(db_url: str) -> None:
+    """English and Russian feeds in one source; a Russian item about Душанбе is kept, an Uzbek one dropped."""
+    with ReplicaServer("asiaplus") as server:
+        summary = crawl(db_url, "asiaplus", server)
+    assert (summary["status"], summary["new"], summary["dropped"]) == ("ok", 2, 1)
+    articles = stored(db_url, "asiaplus")
+    russian = articles["В Душанбе открылся новый центр обслуживания граждан"]
+    assert russian.language == "ru"
+    assert "Dushanbe" in russian.relevance_terms
+    english = articles["Tajikistan and OSCE sign plan on border management training for 2025"]
+    assert english.language == "en"
+    assert not any("Toshkent" in title for title in articles)
+
+
+def test_eurasianet_listing_with_pagination(sqlite_url: str) -> None:
+    with ReplicaServer("eurasianet") as server:
+        summary = crawl(sqlite_url, "eurasianet", server)
+        paths = server.paths()
+    assert "/region/tajikistan?page=1" in paths
+    assert (summary["status"], summary["new"], summary["dropped"]) == ("ok", 3, 1)
+    articles = stored(sqlite_url, "eurasianet")
+    assert "Kyrgyzstan: Parliament approves new media law" not in articles
+    rogun = articles["Tajikistan: Rogun dam financing talks resume with World Bank"]
+    assert rogun.tags[:2] == ["Energy", "Tajikistan"]
+    assert "newsletter" not in rogun.body
+
+
+def test_eurasianet_second_run_fetches_nothing_new(sqlite_url: str) -> None:
+    with ReplicaServer("eurasianet") as server:
+        crawl(sqlite_url, "eurasianet", server)
+        server.clear_log()
+        summary = crawl(sqlite_url, "eurasianet", server)
+        log = list(server.log)
+    assert summary["new"] == 0
+    assert [(r.path, r.status) for r in log if r.path != "/robots.txt"] == [("/region/tajikistan", 304)]
+
+
+def test_radio_ozodi_pangea_feed_in_tajik(sqlite_url: str) -> None:
+    with ReplicaServer("ozodi") as server:
+        summary = crawl(sqlite_url, "ozodi", server)
+    assert (summary["status"], summary["new"], summary["errors"]) == ("ok", 2, 0)
+    articles = stored(sqlite_url, "ozodi")
+    border = articles["Дар Душанбе конфронси САҲА оид ба амнияти марз баргузор шуд"]
+    assert border.language == "tg"
+    assert border.authors == ["Фарангис Наҷибуллоҳ"]
+    assert "Вебсайти Радиои Озодӣ" not in border.body  # the embed box is not article text
+    flour = articles["Нархи орд дар бозорҳои Хуҷанд боло рафт"]
+    assert {"Khujand", "Sughd"} <= set(flour.relevance_terms)
+
+
+def test_khovar_tajik_and_russian_feeds(sqlite_url: str) -> None:
+    with ReplicaServer("khovar") as server:
+        summary = crawl(sqlite_url, "khovar", server)
+        paths = server.paths()
+    assert (summary["status"], summary["new"]) == ("ok", 2)
+    assert "/rus/2024/09/v-dushanbe-obsudili-sotrudnichestvo-s-obse/" not in paths  # full text in the feed
+    articles = stored(sqlite_url, "khovar")
+    languages = {article.language for article in articles.values()}
+    assert languages == {"tg", "ru"}
+    assert all(article.dateline == "Душанбе" for article in articles.values())
+
+
+def test_feed_that_is_not_a_feed_is_an_error_not_a_crash(sqlite_url: str) -> None:
+    with ReplicaServer("ozodi") as server:
+        server.put("/api/zrqiteuuir", "<html><body><h1>Maintenance</h1></body></html>")
+        summary = crawl_allowing_failure(sqlite_url, "ozodi", server)
+    assert summary["errors"] >= 1 and summary["new"] == 0
+
+
+def crawl_allowing_failure(db_url: str, key: str, server: ReplicaServer) -> dict[str, Any]:
+    overrides = {key: {"base_url": server.base_url}}
+    command = [sys.executable, "-m", "crawler.runner", db_url, key, "--overrides", json.dumps(overrides),
+               "--options", json.dumps(FAST)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert "Traceback" not in done.stdout
+    (summary,) = json.loads(done.stdout)
+    return summary

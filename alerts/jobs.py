@@ -71,6 +71,7 @@ def queue_one(session: Session, subscription_id: int, mail: MailConfig, now: dt.
         outbox_id = enqueue(session, message, kind="digest", recipient=sub.email, subscription_id=sub.id,
                             now=now).id  # fmt: skip
         sub.last_sent_at = now
+    sub.checked_until = max(now, sub.checked_until or now)
     if selection.article_ids:  # also records duplicates of stories already sent, so they are not re-examined
         session.execute(
             insert(DigestEntry),

@@ -6,6 +6,14 @@ outbox message that carries the articles (see :mod:`alerts.jobs`). Candidates ar
 articles first seen after the subscription was created (no flood of old news on the first run) and,
 unless ``alert_backfill`` is set, not first seen by a backfill crawl.
 
+A watermark (``subscription.checked_until``, the time of the last selection) keeps each run from
+re-examining the subscription's whole history: articles that did not match a query never get a
+digest_entry row, so without it they would be re-checked on every run forever. The scan starts
+``WATERMARK_OVERLAP`` before the watermark, because an article's ``first_seen_at`` is stamped when the
+crawler inserts it but becomes visible only when the crawl's transaction commits; an article committed
+more than that after its stamp would be missed (crawls are killed long before, at
+scheduler.crawl_timeout_seconds, 30 minutes by default).
+
 Near-duplicates (``article.duplicate_of``) collapse into one entry that names the other sources
 ("also reported by"); every member still gets its digest_entry row so none comes back later. A
 duplicate whose original was already sent to the subscription is recorded but not shown again.
@@ -13,6 +21,7 @@ duplicate whose original was already sent to the subscription is recorded but no
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -24,6 +33,7 @@ from storage.models import Article, ArticleTag, DigestEntry, Subscription
 from storage.search import SearchFilters, matching_article_ids
 
 SUMMARY_SOURCE_CHARS = 1500
+WATERMARK_OVERLAP = dt.timedelta(hours=2)
 
 
 @dataclass(slots=True)
@@ -37,13 +47,16 @@ class Selection:
 def candidate_rows(session: Session, sub: Subscription, *, alert_backfill: bool) -> list:
     """Articles this subscription could still receive, filtered by source, language and tag."""
     already = exists().where(DigestEntry.subscription_id == sub.id, DigestEntry.article_id == Article.id)
+    since = sub.created_at
+    if sub.checked_until is not None:
+        since = max(since, sub.checked_until - WATERMARK_OVERLAP)
     statement = (
         select(
             Article.id, Article.title, Article.url, Article.source, Article.published_at,
             Article.first_seen_at, Article.summary, func.substr(Article.body, 1, SUMMARY_SOURCE_CHARS),
             Article.tags, Article.language, Article.duplicate_of,
         )
-        .where(Article.first_seen_at > sub.created_at, ~already)
+        .where(Article.first_seen_at > since, ~already)
         .order_by(Article.first_seen_at, Article.id)
     )  # fmt: skip
     if not alert_backfill:

@@ -181,6 +181,7 @@ class Subscription(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_sent_at: Mapped[dt.datetime | None]
+    checked_until: Mapped[dt.datetime | None]  # selection watermark of alerts (migration 0004)
     unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True)
 
     __table_args__ = (Index("ix_subscription_email", "email"),)

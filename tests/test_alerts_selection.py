@@ -15,7 +15,7 @@ import alerts.jobs
 from alerts.jobs import queue_digests
 from alerts.subscriptions import add_subscription, set_active
 from storage.db import session_scope
-from storage.models import DigestEntry, OutboxMessage
+from storage.models import DigestEntry, OutboxMessage, Subscription
 
 HOUR = dt.timedelta(hours=1)
 
@@ -180,3 +180,20 @@ def test_a_failure_while_queueing_leaves_nothing_selected(session_factory, tmp_p
         assert session.scalar(select(func.count()).select_from(DigestEntry)) == 0
     monkeypatch.undo()
     assert queue_digests(session_factory, mail_config(None, tmp_path), "immediate", now=T0 + 3 * HOUR) == 1
+
+
+def test_the_watermark_keeps_late_commits_within_the_overlap(session_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    sub = subscribe(session_factory, frequency="immediate", query="Khujand")
+    mail = mail_config(None, tmp_path)
+    with session_scope(session_factory) as session:
+        add_article(session, "no-match", title="Water talks", body="Nothing to see.", first_seen_at=T0 + HOUR)
+    assert queue_digests(session_factory, mail, "immediate", now=T0 + 10 * HOUR) == 0
+    with session_scope(session_factory) as session:
+        assert session.get(Subscription, sub).checked_until == T0 + 10 * HOUR  # type: ignore[union-attr]
+        # A crawl that stamped first_seen_at 1 h before the last run but committed after it: still found.
+        add_article(session, "late", title="Khujand fair", first_seen_at=T0 + 9 * HOUR)
+        # One stamped long before the watermark (far beyond any crawl's lifetime): outside the scan.
+        add_article(session, "ancient", title="Khujand archive", first_seen_at=T0 + 2 * HOUR)
+    assert queue_digests(session_factory, mail, "immediate", now=T0 + 11 * HOUR) == 1
+    text = texts(session_factory)[sub]
+    assert "*Khujand* fair" in text and "archive" not in text

@@ -5,18 +5,20 @@ predicates so they use the article indexes, and tags go through the indexed ``ar
 
 Why a "window": ranking every match by bm25 / ts_rank_cd is fine for a few thousand matches but a
 common word can match half of a million-article archive, and scoring 500,000 rows takes seconds. So a
-search first takes the ids of the newest ``WINDOW`` + 1 matches (cheap: FTS5 walks its doclist
-backwards by rowid; PostgreSQL uses the GIN index). If the query matched no more than ``WINDOW``
-articles every match is ranked and ``total`` is exact. Otherwise only the ``WINDOW`` most recently
-stored matches are ranked, ``total`` is an estimate from the density of matches in that window, and the
-page says so (``total_is_estimate``, ``window_limited``). Counts are never computed beyond that.
+search first takes the ids of the newest ``WINDOW`` (10,000) + 1 matches (cheap: FTS5 walks its doclist
+backwards by rowid; PostgreSQL uses the GIN index). Up to ``WINDOW`` matches ``total`` is exact; beyond
+it ``total`` is estimated from the density of matches in that window (``total_is_estimate``). Relevance
+scores are computed for at most the ``RANK_WINDOW`` (2,000) most recently stored matches, and "newest"
+sorts at most the ``WINDOW`` most recent ones; when that cut applies the page says so
+(``window_limited`` and a sentence in ``notes``). For a news archive a recency bias on very broad
+queries is acceptable; a narrower query (another word, a filter) is ranked exactly.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, column, exists, func, literal, literal_column, select, table
@@ -45,7 +47,9 @@ HIGHLIGHT_START = "\x02"
 HIGHLIGHT_END = "\x03"
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
-WINDOW = 10_000  # matches ranked exactly; beyond this the newest WINDOW matches are ranked
+WINDOW = 10_000  # matches counted exactly; beyond this counts are estimated
+RANK_WINDOW = 2_000  # matches scored by bm25 / ts_rank_cd; beyond this the newest RANK_WINDOW are scored
+SQLITE_FILTER_INDEX = "INDEXED BY ix_article_search_filter"  # migration 0002
 COUNT_CAP = 10_000  # browse-mode counts stop here
 SNIPPET_TOKENS = 32
 BROWSE_SNIPPET_CHARS = 240
@@ -90,7 +94,7 @@ class SearchPage:
     offset: int
     limit: int
     total_is_estimate: bool = False
-    window_limited: bool = False  # relevance/newest computed over the newest WINDOW matches only
+    window_limited: bool = False  # ranked/sorted only the most recently stored matches (see notes)
     notes: list[str] = field(default_factory=list)
 
 
@@ -203,6 +207,7 @@ class _Backend:
         stmt = stmt.where(_fts_match(self.expression))
         if filters or join:
             stmt = stmt.join(Article, Article.id == _FTS_ROWID).where(*filters)
+            stmt = stmt.with_hint(Article, SQLITE_FILTER_INDEX, "sqlite")
         return stmt
 
     def id_column(self) -> Any:
@@ -218,21 +223,32 @@ class _Backend:
         return -func.bm25(literal_column("article_fts"), *BM25_WEIGHTS)
 
 
-def _window(
-    session: Session, backend: _Backend, filters: list[ColumnElement[bool]], size: int
-) -> tuple[list[int], bool]:
-    """Ids of the newest ``size`` matches (by id) and whether there were more."""
-    id_col = backend.id_column()
-    stmt = backend.matches(backend.base(id_col), filters).order_by(id_col.desc()).limit(size + 1)
-    ids = list(session.scalars(stmt))
-    return ids[:size], len(ids) > size
+class _Window:
+    """What the newest ``size`` + 1 matches tell us, computed inside the database (no id lists in Python)."""
 
+    def __init__(self, session: Session, backend: _Backend, filters: list[ColumnElement[bool]], size: int):
+        self.session, self.backend, self.filters, self.size = session, backend, filters, size
+        id_col = backend.id_column()
+        self.probe = backend.matches(backend.base(id_col), filters).order_by(id_col.desc())
+        capped = self.probe.limit(size + 1).subquery()
+        count, newest = session.execute(select(func.count(), func.max(capped.c[0]))).one()
+        self.count = min(int(count or 0), size)
+        self.more = int(count or 0) > size
+        self.newest = newest
 
-def _estimate_total(session: Session, ids: list[int], size: int) -> int:
-    """Matches in [lowest window id, newest id] scaled to the whole id range."""
-    newest = session.scalar(select(func.max(Article.id))) or ids[0]
-    span = max(ids[0] - ids[-1] + 1, 1)
-    return max(size + 1, round(len(ids) * newest / span))
+    def nth(self, k: int) -> int:
+        """Id of the k-th newest match (1-based; k <= count)."""
+        return int(self.session.scalar(self.probe.offset(k - 1).limit(1)))
+
+    def ids(self) -> list[int]:
+        return list(self.session.scalars(self.probe.limit(self.size)))
+
+    def estimate_total(self) -> int:
+        """Matches in [floor, newest match] scaled to the whole id range."""
+        floor = self.nth(self.size)
+        top = self.session.scalar(select(func.max(Article.id))) or self.newest
+        span = max(self.newest - floor + 1, 1)
+        return max(self.size + 1, round(self.size * top / span))
 
 
 def _limits(limit: int, offset: int) -> tuple[int, int]:
@@ -258,23 +274,26 @@ def search_articles(
     query = parse_query(text)
     clauses = _filter_clauses(filters)
     if query is None:
-        return _browse(session, clauses, limit, offset)
+        return _browse(session, filters, clauses, limit, offset)
     backend = _Backend(session, query)
     size = max(WINDOW, offset + limit)
-    ids, more = _window(session, backend, clauses, size)
-    page = SearchPage(hits=[], total=len(ids), offset=offset, limit=limit)
-    if more:
-        page.total = _estimate_total(session, ids, size)
-        page.total_is_estimate = page.window_limited = True
-        page.notes.append(
-            f"more than {size:,} matches: {'ranked' if order == 'relevance' else 'sorted'} "
-            f"the {size:,} most recently stored; add words or filters to narrow"
-        )
-    if not ids or offset >= len(ids):
+    window = _Window(session, backend, clauses, size)
+    page = SearchPage(hits=[], total=window.count, offset=offset, limit=limit)
+    if window.more:
+        page.total = window.estimate_total()
+        page.total_is_estimate = True
+        page.notes.append(f"more than {size:,} matches; the total is estimated")
+    if not window.count or offset >= window.count:
         return page
-    floor = ids[-1] if more else None
     id_col = backend.id_column()
     if order == "relevance":
+        rank_size = max(RANK_WINDOW, offset + limit)
+        floor = window.nth(rank_size) if window.count > rank_size else None
+        if floor is not None:
+            page.window_limited = True
+            page.notes.append(
+                f"ranked the {rank_size:,} most recently stored matches; add words or filters to narrow"
+            )
         score = backend.score().label("score")
         stmt = backend.matches(backend.base(id_col, score), clauses)
         if floor is not None:
@@ -282,22 +301,41 @@ def search_articles(
         stmt = stmt.order_by(score.desc(), id_col.desc()).limit(limit).offset(offset)
         ranked = [(row[0], float(row[1])) for row in session.execute(stmt)]
     else:
-        if len(ids) <= 500:  # few matches: sort the ids we already have
-            stmt = select(Article.id).where(Article.id.in_(ids))
+        if window.count <= 500:  # few matches: sort the ids themselves
+            stmt = select(Article.id).where(Article.id.in_(window.ids()))
         else:
             stmt = backend.matches(backend.base(Article.id), clauses, join=True)
-            if floor is not None:
-                stmt = stmt.where(id_col >= floor)
+            if window.more:
+                page.window_limited = True
+                page.notes.append(f"sorted the {size:,} most recently stored matches by date")
+                stmt = stmt.where(id_col >= window.nth(size))
         stmt = stmt.order_by(*_newest_order(session)).limit(limit).offset(offset)
         ranked = [(id_, None) for id_ in session.scalars(stmt)]
     page.hits = _hydrate(session, backend, ranked)
     return page
 
 
-def _browse(session: Session, clauses: list[ColumnElement[bool]], limit: int, offset: int) -> SearchPage:
+def _browse(
+    session: Session, filters: SearchFilters, clauses: list[ColumnElement[bool]], limit: int, offset: int
+) -> SearchPage:
     stmt = select(Article.id).where(*clauses).order_by(*_newest_order(session)).limit(limit).offset(offset)
     ids = list(session.scalars(stmt))
-    capped = select(literal(1)).select_from(Article).where(*clauses).limit(COUNT_CAP + 1).subquery()
+    if filters.tags:
+        # Count from the tag index outwards: scanning articles and probing tags would read a large
+        # part of the archive before it found COUNT_CAP tagged articles.
+        others = _filter_clauses(replace(filters, tags=()))
+        counted = (
+            select(ArticleTag.article_id)
+            .where(ArticleTag.tag.in_(list(filters.tags)))
+            .join(Article, Article.id == ArticleTag.article_id)
+            .where(*others)
+            .with_hint(Article, SQLITE_FILTER_INDEX, "sqlite")
+        )
+        if len(filters.tags) > 1:
+            counted = counted.group_by(ArticleTag.article_id)
+    else:
+        counted = select(literal(1)).select_from(Article).where(*clauses)
+    capped = counted.limit(COUNT_CAP + 1).subquery()
     total = session.scalar(select(func.count()).select_from(capped)) or 0
     page = SearchPage(hits=[], total=total, offset=offset, limit=limit)
     if total > COUNT_CAP:

@@ -4,8 +4,8 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23 12:05:00
 
-PostgreSQL only (SQLite's FTS5 table from 0001 already tokenises the way the query language expects).
-The search vector is rebuilt from text that has (1) Latin diacritics folded, as FTS5's
+On SQLite: a covering index for filtering full-text matches (source, language, date) by article id.
+On PostgreSQL: the search vector is rebuilt from text that has (1) Latin diacritics folded, as FTS5's
 ``remove_diacritics 2`` does, and (2) every run of non-alphanumerics turned into one space, so the
 'simple' parser sees the same word tokens FTS5's unicode61 sees ("www.osce.org" -> www, osce, org;
 "OSCE-led" -> osce, led) and a query behaves the same on both backends. The browse index serves
@@ -49,13 +49,19 @@ DOWNGRADE_PG = [
 ]
 
 
+# SQLite: full-text matches are filtered by joining article on id; this covering index answers the
+# filter columns without reading the wide article row (whose body spills into overflow pages).
+UPGRADE_SQLITE = ["CREATE INDEX ix_article_search_filter ON article (id, published_at, source, language)"]
+DOWNGRADE_SQLITE = ["DROP INDEX IF EXISTS ix_article_search_filter"]
+
+
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for statement in UPGRADE_PG:
-            op.execute(statement)
+    dialect = op.get_bind().dialect.name
+    for statement in UPGRADE_PG if dialect == "postgresql" else UPGRADE_SQLITE if dialect == "sqlite" else []:
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for statement in DOWNGRADE_PG:
-            op.execute(statement)
+    dialect = op.get_bind().dialect.name
+    for statement in DOWNGRADE_PG if dialect == "postgresql" else DOWNGRADE_SQLITE if dialect == "sqlite" else []:
+        op.execute(statement)

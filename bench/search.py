@@ -1,0 +1,357 @@
+"""Search benchmark: bulk-load N generated articles, then time a fixed set of queries.
+
+Prints the load rate (articles/s, with a no-full-text-index baseline loaded in the same process),
+search latency p50/p95 over >= 20 queries (words, phrases, OR, exclusions, prefixes, filters, rare and
+common terms, English, Russian and Tajik, browse mode), each query's own median and match count, and
+peak memory (ru_maxrss). SQLite always; PostgreSQL too with ``--pg-url``.
+
+Examples::
+
+    .venv/bin/python -m bench.search --n 20000 --db /tmp/nw-bench-20k.db
+    .venv/bin/python -m bench.search --n 1000000 --reuse            # /tmp/newswatch-bench-1m.db
+    .venv/bin/python -m bench.search --n 100000 --skip-sqlite \\
+        --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/nw_bench
+
+The SQLite database is kept (``bench/web.py`` reuses it); ``--reuse`` skips loading when it already
+holds N articles. Loading uses executemany in 5,000-row batches (SQLite, FTS5 triggers firing as in
+production) or COPY (PostgreSQL, the generated tsvector computed as in production), never the per-item
+upsert, and writes explicit ids so a rerun is deterministic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
+
+from bench.generate import GeneratedArticle, _vocabularies, generate_articles
+from storage.db import make_engine
+from storage.migrate import upgrade
+from storage.models import Article
+from storage.search import SearchFilters, search_articles
+
+DEFAULT_DB = "/tmp/newswatch-bench-1m.db"
+BATCH = 5000
+COLUMNS = (
+    "id", "canonical_url", "url", "source", "title", "body", "published_at", "first_seen_at", "fetched_at",
+    "language", "authors", "tags", "content_hash", "extraction", "relevance_terms", "attachments",
+    "first_seen_by_backfill", "extra",
+)  # fmt: skip
+NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _sqlite_ts(value: dt.datetime | None) -> str | None:
+    # The exact text SQLAlchemy's SQLite DateTime writes, so filters compare correctly.
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if value else None
+
+
+def _row(a: GeneratedArticle, pg: bool) -> tuple[Any, ...]:
+    ts = (lambda v: v) if pg else _sqlite_ts
+    first_seen = a.published_at or NOW
+    return (
+        a.seq + 1, a.canonical_url, a.url, a.source, a.title, a.body, ts(a.published_at), ts(first_seen),
+        ts(first_seen), a.language, "[]", json.dumps(a.tags), a.content_hash, "bench", "[]", "[]",
+        False, "{}",
+    )  # fmt: skip
+
+
+def _batches(n: int, seed: int, start: int = 0) -> Iterator[list[GeneratedArticle]]:
+    batch: list[GeneratedArticle] = []
+    for article in generate_articles(n, seed, start=start):
+        batch.append(article)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class LoadStats:
+    def __init__(self) -> None:
+        self.db_seconds = 0.0
+        self.wall_seconds = 0.0
+        self.loaded = 0
+
+    def report(self, label: str) -> str:
+        db_rate = self.loaded / self.db_seconds if self.db_seconds else 0
+        wall_rate = self.loaded / self.wall_seconds if self.wall_seconds else 0
+        return (
+            f"{label}: loaded {self.loaded:,} articles; database time {self.db_seconds:.1f}s = "
+            f"{db_rate:,.0f} articles/s; with generation {self.wall_seconds:.1f}s = {wall_rate:,.0f} articles/s"
+        )
+
+
+def _progress(done: int, n: int, started: float) -> None:
+    rate = done / max(time.perf_counter() - started, 1e-9)
+    print(f"\r  {done:,}/{n:,} ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
+
+
+def load_sqlite(path: str, n: int, seed: int) -> LoadStats:
+    """Bulk insert with executemany; the FTS5 triggers from migration 0001 index each row."""
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    import sqlite3
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")  # a benchmark load; production keeps NORMAL
+    conn.execute("PRAGMA cache_size=-262144")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    start = conn.execute("SELECT coalesce(max(id), 0) FROM article").fetchone()[0]
+    insert = f"INSERT INTO article ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+    stats = LoadStats()
+    started = time.perf_counter()
+    for batch in _batches(n, seed, start=start):
+        rows = [_row(a, pg=False) for a in batch]
+        tags = [(a.seq + 1, tag) for a in batch for tag in a.tags]
+        t0 = time.perf_counter()
+        conn.execute("BEGIN")
+        conn.executemany(insert, rows)
+        conn.executemany("INSERT INTO article_tag (article_id, tag) VALUES (?, ?)", tags)
+        conn.execute("COMMIT")
+        stats.db_seconds += time.perf_counter() - t0
+        stats.loaded += len(batch)
+        _progress(start + stats.loaded, n, started)
+    t0 = time.perf_counter()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("ANALYZE")
+    stats.db_seconds += time.perf_counter() - t0
+    stats.wall_seconds = time.perf_counter() - started
+    print(file=sys.stderr)
+    conn.close()
+    return stats
+
+
+def baseline_sqlite_load(n: int, seed: int) -> LoadStats:
+    """The same rows into a plain table with no indexes or FTS: the floor a load could reach."""
+    import sqlite3
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = sqlite3.connect(str(Path(tmp) / "baseline.db"), isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute(f"CREATE TABLE article ({', '.join(COLUMNS)})")
+        insert = f"INSERT INTO article VALUES ({', '.join('?' * len(COLUMNS))})"
+        stats = LoadStats()
+        started = time.perf_counter()
+        for batch in _batches(n, seed):
+            rows = [_row(a, pg=False) for a in batch]
+            t0 = time.perf_counter()
+            conn.execute("BEGIN")
+            conn.executemany(insert, rows)
+            conn.execute("COMMIT")
+            stats.db_seconds += time.perf_counter() - t0
+            stats.loaded += len(batch)
+        stats.wall_seconds = time.perf_counter() - started
+        conn.close()
+    return stats
+
+
+def load_postgres(url: str, n: int, seed: int) -> LoadStats:
+    """COPY into article (the generated search_vector is computed by the server) and article_tag."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    stats = LoadStats()
+    started = time.perf_counter()
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        for batch in _batches(n, seed):
+            rows = [_row(a, pg=True) for a in batch]
+            t0 = time.perf_counter()
+            with cur.copy(f"COPY article ({', '.join(COLUMNS)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for row in rows:
+                    copy.write_row(row)
+            with cur.copy("COPY article_tag (article_id, tag) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for a in batch:
+                    for tag in a.tags:
+                        copy.write_row((a.seq + 1, tag))
+            raw.commit()
+            stats.db_seconds += time.perf_counter() - t0
+            stats.loaded += len(batch)
+            _progress(stats.loaded, n, started)
+        t0 = time.perf_counter()
+        cur.execute("SELECT setval('article_id_seq', (SELECT max(id) FROM article))")
+        raw.commit()
+        raw.connection.autocommit = True  # type: ignore[attr-defined]
+        cur.execute("VACUUM ANALYZE article")
+        cur.execute("VACUUM ANALYZE article_tag")
+        stats.db_seconds += time.perf_counter() - t0
+    finally:
+        raw.close()
+        engine.dispose()
+    stats.wall_seconds = time.perf_counter() - started
+    print(file=sys.stderr)
+    return stats
+
+
+def default_queries() -> list[tuple[str, str | None, SearchFilters, str]]:
+    """(label, text, filters, order): >= 20 cases across kinds, languages and match counts."""
+    vocab = _vocabularies()
+    rare_en = str(vocab["en"].tail[-1])  # the least likely name: a few hundred matches in a million
+    mid_en = str(vocab["en"].tail[40])
+    rare_ru = str(vocab["ru"].tail[-1])
+    since = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    none = SearchFilters()
+    return [
+        ("common word (en)", "the", none, "relevance"),
+        ("common word (ru)", "и", none, "relevance"),
+        ("common word newest", "the", none, "newest"),
+        ("place (en)", "Dushanbe", none, "relevance"),
+        ("place (ru)", "Душанбе", none, "relevance"),
+        ("two words", "border management", none, "relevance"),
+        ("phrase (en)", '"human rights"', none, "relevance"),
+        ("phrase (ru)", '"права человека"', none, "relevance"),
+        ("OR", "elections OR parliament", none, "relevance"),
+        ("OR across languages", "OSCE OR ОБСЕ", none, "relevance"),
+        ("exclusion", "water -energy", none, "relevance"),
+        ("phrase exclusion", 'migrants -"labour migration"', none, "relevance"),
+        ("prefix (en)", "hydro*", none, "relevance"),
+        ("prefix (ru)", "мигра*", none, "relevance"),
+        ("Tajik word", "ҳукумат", none, "relevance"),
+        ("rare name (en)", rare_en, none, "relevance"),
+        ("rare name (ru)", rare_ru, none, "relevance"),
+        ("mid-frequency name", mid_en, none, "relevance"),
+        ("no match", "zzyzxqwv", none, "relevance"),
+        ("rare + common", f"{rare_en} the", none, "relevance"),
+        ("source filter", "security", SearchFilters(sources=("osce",)), "relevance"),
+        ("date filter", "water", SearchFilters(since=since), "relevance"),
+        ("tag filter", "energy", SearchFilters(tags=("energy",)), "relevance"),
+        ("language filter", "Khorog", SearchFilters(languages=("en",)), "relevance"),
+        ("browse all", None, none, "newest"),
+        ("browse source+date", None, SearchFilters(sources=("avesta",), since=since), "newest"),
+        ("browse tag", None, SearchFilters(tags=("odihr",)), "newest"),
+    ]
+
+
+def _time_queries(session: Session, queries: list[Any], repeats: int) -> tuple[list[float], list[str]]:
+    timings: list[float] = []
+    lines: list[str] = []
+    for label, query, filters, order in queries:
+        search_articles(session, query, filters, order=order)  # warm the cache for this query
+        own: list[float] = []
+        page = None
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            page = search_articles(session, query, filters, order=order)
+            own.append((time.perf_counter() - t0) * 1000)
+        timings.extend(own)
+        assert page is not None
+        est = "~" if page.total_is_estimate else ""
+        lines.append(
+            f"  {label:<22} {str(query)[:28]:<28} median {statistics.median(own):7.1f} ms  "
+            f"total {est}{page.total:,}{'  (window-ranked)' if page.window_limited else ''}"
+        )
+    return timings, lines
+
+
+def _baseline_ms(session: Session, repeats: int) -> float:
+    """A 20-row primary-key fetch: the floor under any page of results."""
+    newest = session.scalar(select(func.max(Article.id))) or 1
+    own = []
+    for i in range(repeats * 5):
+        ids = [max(1, newest - i * 97 - k * 13) for k in range(20)]
+        t0 = time.perf_counter()
+        session.execute(select(Article.id, Article.title, Article.url).where(Article.id.in_(ids))).all()
+        own.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(own)
+
+
+def run_queries(url: str, label: str, queries: list[Any], repeats: int) -> None:
+    engine = make_engine(url) if url.startswith("sqlite") else create_engine(url)
+    with Session(engine) as session:
+        count = session.scalar(select(func.count()).select_from(Article))
+        baseline = _baseline_ms(session, repeats)
+        timings, lines = _time_queries(session, queries, repeats)
+    engine.dispose()
+    ordered = sorted(timings)
+    p50 = statistics.median(ordered)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    print(f"{label}: {count:,} articles, {len(queries)} queries x {repeats} runs")
+    print("\n".join(lines))
+    print(
+        f"{label}: search p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {ordered[-1]:.1f} ms; "
+        f"baseline 20-row id fetch {baseline:.2f} ms (p50 = {p50 / baseline:.0f}x baseline); "
+        f"peak RSS {_peak_mb():,.0f} MB"
+    )
+
+
+def _sqlite_count(path: str) -> int:
+    import sqlite3
+
+    if not Path(path).exists():
+        return -1
+    try:
+        conn = sqlite3.connect(path)
+        value = conn.execute("SELECT max(id) FROM article").fetchone()[0]
+        conn.close()
+        return int(value or 0)
+    except sqlite3.Error:
+        return -1
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=100_000, help="articles to generate (default 100,000)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--db", default=DEFAULT_DB, help=f"SQLite file to build (default {DEFAULT_DB})")
+    parser.add_argument("--reuse", action="store_true", help="skip loading if --db already holds --n articles")
+    parser.add_argument("--pg-url", help="also benchmark PostgreSQL (its public schema is dropped and rebuilt)")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per query")
+    parser.add_argument("--baseline-n", type=int, default=20_000, help="articles in the no-index load baseline")
+    parser.add_argument("--queries", nargs="*", help="labels of the default queries to run (default: all)")
+    args = parser.parse_args(argv)
+
+    queries = default_queries()
+    if args.queries:
+        queries = [q for q in queries if q[0] in set(args.queries)] or queries
+    print(f"generator: N={args.n:,} seed={args.seed}; {len(queries)} queries; python {sys.version.split()[0]}")
+    if not args.skip_sqlite:
+        have = _sqlite_count(args.db)
+        if args.reuse and have == args.n:
+            print(f"sqlite: reusing {args.db} ({have:,} articles)")
+        else:
+            if have != -1 and have != args.n:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(args.db + suffix).unlink(missing_ok=True)
+            base = baseline_sqlite_load(min(args.baseline_n, args.n), args.seed)
+            print(base.report("sqlite baseline (plain table, no indexes, no FTS)"))
+            stats = load_sqlite(args.db, args.n, args.seed)
+            print(stats.report("sqlite load"))
+            if base.db_seconds and stats.db_seconds:
+                ratio = (stats.loaded / stats.db_seconds) / (base.loaded / base.db_seconds)
+                print(f"sqlite load rate = {ratio:.2f}x the no-index baseline; peak RSS {_peak_mb():,.0f} MB")
+            print(f"sqlite file size {Path(args.db).stat().st_size / 1e9:.2f} GB")
+        run_queries(f"sqlite:///{args.db}", "sqlite", queries, args.repeats)
+    if args.pg_url:
+        try:
+            stats = load_postgres(args.pg_url, args.n, args.seed)
+        except Exception as exc:  # noqa: BLE001 - unreachable server: report and carry on
+            print(f"postgresql: skipped ({exc.__class__.__name__}: {str(exc).splitlines()[0]})")
+        else:
+            print(stats.report("postgresql load (COPY)"))
+            run_queries(args.pg_url, "postgresql", queries, args.repeats)
+
+
+if __name__ == "__main__":
+    main()

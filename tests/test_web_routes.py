@@ -14,14 +14,20 @@ def hit_titles(html: str) -> list[str]:
     return re.findall(r'<li class="hit">\s*<h2><a href="/articles/\d+">(.*?)</a>', html)
 
 
-def test_front_page_without_a_query_shows_the_form_and_the_feed_link(client: TestClient) -> None:
+def test_front_page_shows_the_form_the_feed_link_and_the_latest_articles(client: TestClient) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"] == HTML
     assert '<form class="search" method="get" action="/"' in response.text
     assert '<link rel="alternate" type="application/atom+xml"' in response.text
     assert 'href="/openapi.json"' in response.text
-    assert hit_titles(response.text) == []
+    assert "Latest articles" in response.text
+    titles = hit_titles(response.text)
+    assert len(titles) == 5, "one page of the newest articles"
+    assert (
+        titles[0]
+        == "Khujand Declaration &lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
+    )
 
 
 def test_search_highlights_matches_and_counts(client: TestClient) -> None:

@@ -11,13 +11,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, CrawlRun, SourceState
 from storage.types import utcnow
 
 RELATED_LIMIT = 50
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(slots=True)
@@ -88,17 +89,21 @@ def get_article(session: Session, article_id: int) -> Article | None:
 
 
 def related_articles(session: Session, article: Article) -> list[RelatedArticle]:
-    """Articles reporting the same story: its duplicates, or its original and the original's other duplicates."""
+    """Articles reporting the same story: its duplicates, or its original and the original's other duplicates.
+
+    Two index lookups: an ``id = x OR duplicate_of = x`` predicate makes SQLite scan the whole table,
+    which costs seconds on a million articles.
+    """
     original_id = article.duplicate_of or article.id
-    statement = (
-        select(Article.id, Article.url, Article.source, Article.title, Article.published_at)
-        .where(or_(Article.id == original_id, Article.duplicate_of == original_id), Article.id != article.id)
-        .order_by(Article.published_at.asc(), Article.id.asc())
-        .limit(RELATED_LIMIT)
-    )
+    columns = (Article.id, Article.url, Article.source, Article.title, Article.published_at)
+    duplicates = select(*columns).where(Article.duplicate_of == original_id, Article.id != article.id)
+    rows = list(session.execute(duplicates.limit(RELATED_LIMIT)).all())
+    if article.duplicate_of:
+        rows += session.execute(select(*columns).where(Article.id == original_id)).all()
+    rows.sort(key=lambda row: (row[4] is None, row[4] or _EPOCH, row[0]))
     return [
         RelatedArticle(id_, url, source, title, published, is_original=id_ == original_id)
-        for id_, url, source, title, published in session.execute(statement)
+        for id_, url, source, title, published in rows[:RELATED_LIMIT]
     ]
 
 

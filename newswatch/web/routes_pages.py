@@ -56,17 +56,17 @@ def search_page(request: Request) -> Response:
     """The archive's front door: a GET form whose URL holds the whole query, and its results."""
     web = _web(request)
     search = parse_search(request.query_params, page_size=web.page_size)
-    results = None
+    latest = search.is_empty()  # no query yet: show the newest articles under the form
     with web.sessions() as session:
         sources = known_sources(session, web.sources)
-        if not search.is_empty():
-            results = run_search(session, search)
-    pages = math.ceil(results.total / search.limit) if results else 0
+        results = run_search(session, dataclasses.replace(search, order="newest") if latest else search)
+    pages = math.ceil(results.total / search.limit)
     context = {
         "request": request,
         "title": f"{search.text} – search" if search.text else "Search the archive",
         "search": search,
         "results": results,
+        "latest": latest,
         "snippet_html": snippet_html,
         "pages": pages,
         "prev_url": _link("/", search.query_items(page=search.page - 1)) if search.page > 1 else None,

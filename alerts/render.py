@@ -29,6 +29,7 @@ from alerts.highlight import query_terms, split_matches
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MAX_TITLE_CHARS = 300
 MAX_SUMMARY_CHARS = 480
+MAX_ENTRIES = 100  # a longer digest is unreadable and may exceed size limits; the rest is in the archive
 _SENTENCE_END = re.compile(r"(?<=[.!?…。])[\"»”')\]]*\s+")
 
 
@@ -163,7 +164,7 @@ def _context(items: Sequence[DigestItem], recipient: Recipient, mail: MailConfig
     terms = query_terms(recipient.query)
     groups: dict[str, list[dict]] = {}
     ordered = sorted(items, key=lambda i: i.published_at or i.first_seen_at, reverse=True)
-    for item in ordered:
+    for item in ordered[:MAX_ENTRIES]:
         groups.setdefault(item.source, []).append(
             {
                 "title": one_line(item.title) or "(untitled)",
@@ -188,6 +189,7 @@ def _context(items: Sequence[DigestItem], recipient: Recipient, mail: MailConfig
     return {
         "subject": digest_subject(len(items), mail.topic, now),
         "count": len(items),
+        "hidden": max(len(items) - MAX_ENTRIES, 0),
         "topic": mail.topic,
         "groups": sorted(groups.items(), key=lambda kv: kv[0].lower()),
         "terms": terms,

@@ -186,3 +186,13 @@ def test_the_readme_screenshot_script_produces_a_small_png(tmp_path) -> None:  #
     )
     data = out.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and 10_000 < len(data) < 300_000
+
+
+def test_a_huge_digest_shows_the_newest_hundred_and_says_how_many_more() -> None:
+    many = [item(n, f"Story number {n}", published_at=T0 + dt.timedelta(minutes=n)) for n in range(130)]
+    message = parsed(many)
+    assert message["Subject"] == "newswatch: 130 new articles on Tajikistan, 23 Nov 2026"
+    text = message.get_body(("plain",)).get_content()
+    assert "Story number 129" in text and "Story number 30\r\n" in text and "Story number 29\r\n" not in text
+    assert "... and 30 more, not shown here: https://newswatch.example.org." in text
+    assert "…and 30 more, not shown here." in message.get_body(("html",)).get_content()

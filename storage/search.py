@@ -17,7 +17,7 @@ queries is acceptable; a narrower query (another word, a filter) is ranked exact
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -40,6 +40,7 @@ __all__ = [
     "SearchPage",
     "matching_article_ids",
     "render_snippet",
+    "iter_matching_articles",
     "search_articles",
 ]
 
@@ -455,3 +456,36 @@ def matching_article_ids(
         wanted = set(chunk)
         found.update(id_ for id_ in session.scalars(stmt) if id_ in wanted)
     return found
+
+
+EXPORT_COLUMNS = (
+    "id", "canonical_url", "url", "source", "title", "summary", "body", "published_at", "modified_at",
+    "first_seen_at", "language", "authors", "tags", "dateline", "content_type", "duplicate_of",
+)  # fmt: skip
+
+
+def iter_matching_articles(
+    session: Session,
+    text: str | None,
+    filters: SearchFilters = SearchFilters(),  # noqa: B008 - frozen dataclass, safe as a default
+    *,
+    batch_size: int = 1000,
+) -> Iterator[dict[str, Any]]:
+    """Every matching article as a dict of ``EXPORT_COLUMNS``, in id order, streamed in batches.
+
+    Rows come through ``yield_per`` (a server-side cursor on PostgreSQL, SQLite's stepping cursor),
+    so memory stays flat however many articles match. No ranking and no window: exports are complete.
+    """
+    query = parse_query(text)
+    clauses = _filter_clauses(filters)
+    columns = [getattr(Article, name) for name in EXPORT_COLUMNS]
+    stmt = select(*columns).where(*clauses)
+    if query is not None:
+        backend = _Backend(session, query)
+        if backend.pg:
+            stmt = backend.matches(stmt, [])
+        else:  # the id set from FTS5, then the wide rows in id order
+            stmt = stmt.where(Article.id.in_(backend.matches(backend.base(_FTS_ROWID), [])))
+    stmt = stmt.order_by(Article.id).execution_options(yield_per=batch_size)
+    for row in session.execute(stmt):
+        yield dict(row._mapping)

@@ -1,7 +1,402 @@
-"""Commands of this group are added by the issue that builds them."""
+"""``newswatch search | show | export | stats``: reading the archive from the command line.
+
+A thin layer over ``storage.search``: options become a SearchFilters, a QueryError becomes one line on
+stderr and exit status 2, and output is either for people (a highlighted list) or for programs
+(JSON / CSV / JSON lines, with matches marked ``**like this**``).
+"""
 
 from __future__ import annotations
 
-import click
+import csv
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urldefrag
 
-commands: list[click.Command] = []
+import click
+from sqlalchemy import func, or_, select
+
+from newswatch.app import App
+from newswatch.cli.common import emit_rows, format_option, pass_app
+from storage.models import Article, CrawlRun
+from storage.search import (
+    EXPORT_COLUMNS,
+    QueryError,
+    SearchFilters,
+    SearchHit,
+    iter_matching_articles,
+    render_snippet,
+    search_articles,
+)
+
+JSON_MARK = ("**", "**")  # how matches are marked in json/csv output
+PROGRESS_EVERY = 5000
+
+
+class DateTimeParam(click.ParamType):
+    """An ISO date or date-time; without a zone it is UTC. A bare date in ``--until`` means its whole day."""
+
+    name = "DATE"
+
+    def __init__(self, end_of_day: bool = False) -> None:
+        self.end_of_day = end_of_day
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        text = str(value).strip()
+        try:
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{text!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM]", param, ctx)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        if self.end_of_day and len(text) == 10:
+            parsed = parsed + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
+        return parsed.astimezone(dt.UTC)
+
+
+def filter_options(func_: Callable[..., Any]) -> Callable[..., Any]:
+    """The filters shared by ``search`` and ``export``."""
+    options = [
+        click.option(
+            "--source", "sources", multiple=True, help="Only this source (repeatable: any of them)."
+        ),
+        click.option("--lang", "languages", multiple=True, help="Only this language code, e.g. en, ru, tg."),
+        click.option("--tag", "tags", multiple=True, help="Only articles with this tag (repeatable: any)."),
+        click.option("--since", type=DateTimeParam(), help="Published on or after this date (UTC)."),
+        click.option(
+            "--until", type=DateTimeParam(end_of_day=True), help="Published on or before this date."
+        ),
+    ]
+    for option in reversed(options):
+        func_ = option(func_)
+    return func_
+
+
+def _filters(sources: Iterable[str], languages: Iterable[str], tags: Iterable[str], since: Any, until: Any):  # type: ignore[no-untyped-def]
+    return SearchFilters(
+        sources=tuple(sources), languages=tuple(languages), tags=tuple(tags), since=since, until=until
+    )
+
+
+def _query_failed(exc: QueryError) -> None:
+    click.echo(f"newswatch: {exc}", err=True)
+    sys.exit(2)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _hit_row(hit: SearchHit) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "url": hit.url,
+        "source": hit.source,
+        "title": hit.title,
+        "published_at": _iso(hit.published_at),
+        "language": hit.language,
+        "tags": hit.tags,
+        "snippet": render_snippet(hit.snippet, *JSON_MARK),
+        "score": hit.score,
+        "duplicate_of": hit.duplicate_of,
+    }
+
+
+SEARCH_COLUMNS = ["id", "url", "source", "title", "published_at", "language", "tags", "snippet", "score"]
+
+
+@click.command("search")
+@click.argument("query", required=False, default="")
+@filter_options
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True, help="Results per page.")
+@click.option(
+    "--offset", type=click.IntRange(0), default=0, show_default=True, help="Skip this many results."
+)
+@click.option("--order", type=click.Choice(["relevance", "newest"]), default="relevance", show_default=True)
+@format_option("table", "json", "csv")
+@pass_app
+def search_cmd(
+    app: App,
+    query: str,
+    sources: tuple[str, ...],
+    languages: tuple[str, ...],
+    tags: tuple[str, ...],
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    limit: int,
+    offset: int,
+    order: str,
+    fmt: str,
+) -> None:
+    """Search the archive; with no QUERY, list the newest articles that pass the filters.
+
+    QUERY: words (all must match), "quoted phrases", OR between terms, -excluded words or phrases,
+    prefix* (at least 2 letters). Case and Latin accents do not matter; Russian and Tajik work.
+    A query that starts with '-' goes after '--' (newswatch search -- '-x y').
+    JSON and CSV mark matches in the snippet as **word**; the list marks them in bold on a terminal.
+
+    \b
+    Example:
+      newswatch search '"border management" Dushanbe' --since 2024-01-01
+      newswatch search 'elections OR выборы -parliament' --source osce --format json
+      newswatch search --tag water --order newest --limit 5
+    """
+    filters = _filters(sources, languages, tags, since, until)
+    try:
+        with app.sessions() as session:
+            page = search_articles(session, query, filters, limit=limit, offset=offset, order=order)  # type: ignore[arg-type]
+    except QueryError as exc:
+        _query_failed(exc)
+        return
+    for note in page.notes:
+        click.echo(f"note: {note}", err=True)
+    if fmt != "table":
+        emit_rows([_hit_row(hit) for hit in page.hits], fmt, SEARCH_COLUMNS)
+        return
+    click.echo(_render_hits(page.hits, page.total, page.total_is_estimate, offset, sys.stdout.isatty()))
+
+
+def _render_hits(hits: list[SearchHit], total: int, estimate: bool, offset: int, tty: bool) -> str:
+    about = "about " if estimate else ""
+    if not hits:
+        return f"no results ({about}{total:,} in all)" if total else "no results"
+    lines = [f"{about}{total:,} results; showing {offset + 1}-{offset + len(hits)}", ""]
+    bold = (lambda s: click.style(s, bold=True)) if tty else (lambda s: s)
+    for hit in hits:
+        date = hit.published_at.date().isoformat() if hit.published_at else "undated"
+        meta = f"{date}  {hit.source}" + (f"  {hit.language}" if hit.language else "")
+        lines.append(f"[{hit.id}] {bold(hit.title)}")
+        lines.append(f"    {meta}  {hit.url}")
+        if hit.snippet:
+            if tty:
+                marked = render_snippet(hit.snippet, "\x1b[1m", "\x1b[22m")
+            else:
+                marked = render_snippet(hit.snippet, "", "")
+            lines.append(f"    {marked}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+# --- show ----------------------------------------------------------------------------------------
+
+
+def _url_variants(value: str) -> list[str]:
+    """The URL as typed, without its fragment, and with and without a trailing slash."""
+    base = urldefrag(value.strip())[0] or value.strip()
+    variants = {value.strip(), base, base.rstrip("/"), base.rstrip("/") + "/"}
+    for variant in list(variants):
+        if variant.startswith("http://"):
+            variants.add("https://" + variant[7:])
+        elif variant.startswith("https://"):
+            variants.add("http://" + variant[8:])
+    return sorted(v for v in variants if v)
+
+
+def find_article(session: Any, id_or_url: str) -> Article | None:
+    """An article by id or by URL (canonical or as fetched), forgiving slash, fragment and scheme."""
+    text = id_or_url.strip()
+    if text.isdigit():
+        return session.get(Article, int(text))
+    variants = _url_variants(text)
+    stmt = select(Article).where(or_(Article.canonical_url.in_(variants), Article.url.in_(variants)))
+    return session.scalars(stmt.order_by(Article.id).limit(1)).first()
+
+
+def _article_dict(article: Article) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in EXPORT_COLUMNS:
+        value = getattr(article, name)
+        out[name] = _iso(value) if isinstance(value, dt.datetime) else value
+    return out
+
+
+@click.command("show")
+@click.argument("id_or_url")
+@format_option("text", "json")
+@pass_app
+def show_cmd(app: App, id_or_url: str, fmt: str) -> None:
+    """Show one archived article in full: metadata, tags and body.
+
+    ID_OR_URL is the article id from `newswatch search`, or its URL (a trailing slash, a #fragment
+    or http/https do not matter).
+
+    \b
+    Example:
+      newswatch show 42
+      newswatch show https://www.osce.org/programme-office-in-dushanbe/554321 --format json
+    """
+    with app.sessions() as session:
+        article = find_article(session, id_or_url)
+        if article is None:
+            click.echo(f"newswatch: no archived article with id or URL {id_or_url!r}", err=True)
+            sys.exit(1)
+        data = _article_dict(article)
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(data["title"])
+    click.echo("=" * min(len(data["title"]), 100))
+    for key in ("id", "url", "source", "language", "published_at", "modified_at", "first_seen_at",
+                "authors", "tags", "dateline", "content_type", "duplicate_of"):  # fmt: skip
+        value = data[key]
+        if value in (None, [], ""):
+            continue
+        click.echo(f"{key + ':':<15} {', '.join(value) if isinstance(value, list) else value}")
+    if data["summary"]:
+        click.echo("\n" + data["summary"])
+    click.echo("\n" + (data["body"] or ""))
+
+
+# --- export --------------------------------------------------------------------------------------
+
+
+def _export_line(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (_iso(v) if isinstance(v, dt.datetime) else v) for k, v in row.items()}
+
+
+@click.command("export")
+@click.argument("query", required=False, default="")
+@filter_options
+@format_option("jsonl", "csv")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not stdout."
+)
+@pass_app
+def export_cmd(
+    app: App,
+    query: str,
+    sources: tuple[str, ...],
+    languages: tuple[str, ...],
+    tags: tuple[str, ...],
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """Export every matching article (all columns but the raw HTML) as JSON lines or CSV.
+
+    Takes the same QUERY and filters as `search`, but is complete (no ranking window, no page size)
+    and streams in id order, so memory stays flat on a million articles. Progress goes to stderr when
+    writing to a file. The file is written under a temporary name and renamed when complete.
+
+    \b
+    Example:
+      newswatch export --source osce --since 2024-01-01 -o osce-2024.jsonl
+      newswatch export 'water OR вода' --format csv > water.csv
+    """
+    filters = _filters(sources, languages, tags, since, until)
+    target = Path(output) if output else None
+    partial = target.with_name(target.name + ".partial") if target else None
+    count = 0
+    try:
+        with app.sessions() as session:
+            rows = iter_matching_articles(session, query, filters)
+            first = next(rows, None)  # surfaces a QueryError before any file is created
+            handle: IO[str] = partial.open("w", encoding="utf-8", newline="") if partial else sys.stdout
+            try:
+                count = _write_export(handle, fmt, first, rows, progress=partial is not None)
+            finally:
+                if partial:
+                    handle.close()
+    except QueryError as exc:
+        _query_failed(exc)
+        return
+    except BaseException:
+        if partial:
+            partial.unlink(missing_ok=True)
+        raise
+    if partial and target:
+        partial.replace(target)
+        click.echo(f"\rexported {count:,} articles to {target}", err=True)
+
+
+def _write_export(
+    handle: IO[str], fmt: str, first: dict[str, Any] | None, rows: Iterable[dict[str, Any]], progress: bool
+) -> int:
+    writer = csv.DictWriter(handle, fieldnames=list(EXPORT_COLUMNS)) if fmt == "csv" else None
+    if writer:
+        writer.writeheader()
+    count = 0
+    if first is None:
+        return 0
+    for row in _chain(first, rows):
+        line = _export_line(row)
+        if writer:
+            writer.writerow({k: ("; ".join(v) if isinstance(v, list) else v) for k, v in line.items()})
+        else:
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+        count += 1
+        if progress and count % PROGRESS_EVERY == 0:
+            click.echo(f"\rexported {count:,} articles", err=True, nl=False)
+    return count
+
+
+def _chain(first: dict[str, Any], rest: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    yield first
+    yield from rest
+
+
+# --- stats ---------------------------------------------------------------------------------------
+
+STATS_COLUMNS = ["source", "articles", "newest_published", "last_crawl", "last_status"]
+
+
+@click.command("stats")
+@format_option("table", "json")
+@pass_app
+def stats_cmd(app: App, fmt: str) -> None:
+    """Articles per source: how many, the newest publication date, and the last crawl and its status.
+
+    \b
+    Example:
+      newswatch stats
+      newswatch stats --format json
+    """
+    with app.sessions() as session:
+        per_source = session.execute(
+            select(Article.source, func.count(), func.max(Article.published_at)).group_by(Article.source)
+        ).all()
+        newest_run = select(CrawlRun.source, func.max(CrawlRun.id).label("id")).group_by(CrawlRun.source)
+        newest = newest_run.subquery()
+        runs = {
+            run.source: run
+            for run in session.scalars(select(CrawlRun).join(newest, CrawlRun.id == newest.c.id))
+        }
+    rows: dict[str, dict[str, Any]] = {}
+    for source, count, newest_published in per_source:
+        rows[source] = {"source": source, "articles": count, "newest_published": _iso(newest_published)}
+    for source, run in runs.items():
+        row = rows.setdefault(source, {"source": source, "articles": 0, "newest_published": None})
+        row["last_crawl"] = _iso(run.finished_at or run.started_at)
+        row["last_status"] = run.status
+    ordered = [rows[key] for key in sorted(rows)]
+    for row in ordered:
+        row.setdefault("last_crawl", None)
+        row.setdefault("last_status", None)
+    if fmt == "json":
+        emit_rows(ordered, "json", STATS_COLUMNS)
+        return
+    if not ordered:
+        click.echo("the archive is empty")
+        return
+    table_rows = [
+        {
+            **row,
+            "newest_published": (row["newest_published"] or "")[:10],
+            "last_crawl": (row["last_crawl"] or "")[:16],
+        }
+        for row in ordered
+    ]
+    total = sum(row["articles"] for row in ordered)
+    table_rows.append({"source": "(all)", "articles": total})
+    emit_rows(table_rows, "table", STATS_COLUMNS)
+
+
+commands: list[click.Command] = [search_cmd, show_cmd, export_cmd, stats_cmd]
+
+__all__ = ["commands", "find_article"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from crawler.spiders.sitemap import SitemapError, read_sitemap
 from storage.db import make_engine, make_session_factory
 from storage.models import Article
 
@@ -175,3 +177,110 @@ def crawl_allowing_failure(db_url: str, key: str, server: ReplicaServer) -> dict
     assert "Traceback" not in done.stdout
     (summary,) = json.loads(done.stdout)
     return summary
+
+
+def test_windows_1251_feed_declared_only_in_the_xml_prolog(sqlite_url: str) -> None:
+    """A Russian feed in windows-1251 with no charset in HTTP: the XML declaration is honoured."""
+    with ReplicaServer("khovar") as server:
+        feed = (ROOT / "tests/replicas/khovar/rus/feed/index.xml").read_text(encoding="utf-8")
+        feed = feed.replace("{{BASE_URL}}", server.base_url).replace(
+            'encoding="UTF-8"', 'encoding="windows-1251"'
+        )
+        server.put("/rus/feed/", feed.encode("windows-1251"), "application/rss+xml")
+        server.put(
+            "/feed/", b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>'
+        )
+        summary = crawl(sqlite_url, "khovar", server)
+    assert (summary["new"], summary["errors"]) == (1, 0)
+    (article,) = stored(sqlite_url, "khovar").values()
+    assert article.title == "В Душанбе обсудили сотрудничество с ОБСЕ в сфере пограничной безопасности"
+    assert "Программного офиса ОБСЕ" in article.body
+
+
+def test_json_feed_entry_point(sqlite_url: str) -> None:
+    with ReplicaServer("asiaplus") as server:
+        path = "/en/news/tajikistan/politics/20240923/tajikistan-and-osce-sign-plan-on-border-management-training-for-2025"
+        feed = {"version": "https://jsonfeed.org/version/1.1", "title": "ASIA-Plus",
+                "items": [{"id": "258801", "url": server.base_url + path, "title": "Tajikistan and OSCE sign plan",
+                           "date_published": "2024-09-23T12:40:00+05:00", "summary": "Teaser."}]}  # fmt: skip
+        server.put("/en/rss", json.dumps(feed), "application/feed+json")
+        server.put("/ru/rss", json.dumps({**feed, "items": []}), "application/feed+json")
+        summary = crawl(sqlite_url, "asiaplus", server)
+        paths = server.paths()
+    assert summary["new"] == 1 and path in paths
+
+
+def test_feed_second_run_is_a_conditional_get_only(sqlite_url: str) -> None:
+    with ReplicaServer("ozodi") as server:
+        crawl(sqlite_url, "ozodi", server)
+        server.clear_log()
+        summary = crawl(sqlite_url, "ozodi", server)
+        log = [(r.path, r.status, r.conditional) for r in server.log if r.path != "/robots.txt"]
+    assert summary["new"] == 0
+    assert log == [("/api/zrqiteuuir", 304, True)]
+
+
+def test_new_feed_item_after_a_run_fetches_only_that_article(sqlite_url: str) -> None:
+    with ReplicaServer("ozodi") as server:
+        crawl(sqlite_url, "ozodi", server)
+        feed = (ROOT / "tests/replicas/ozodi/api/zrqiteuuir").read_text(encoding="utf-8")
+        feed = feed.replace("{{BASE_URL}}", server.base_url)
+        item = (
+            "<item><title>Ҳайати САҲА ба Хоруғ сафар кард</title>"
+            f"<link>{server.base_url}/a/33129999.html</link><pubDate>Wed, 25 Sep 2024 06:00:00 GMT</pubDate></item>"
+        )
+        server.put("/api/zrqiteuuir", feed.replace("<item>", item + "<item>", 1), "application/rss+xml")
+        page = (ROOT / "tests/replicas/ozodi/a/33128571.html").read_text(encoding="utf-8")
+        server.put("/a/33129999.html", page.replace("конфронси САҲА", "ҳайати САҲА дар Хоруғ"))
+        server.clear_log()
+        summary = crawl(sqlite_url, "ozodi", server)
+        paths = server.paths()
+    assert summary["new"] == 1
+    assert paths == ["/api/zrqiteuuir", "/a/33129999.html"]
+
+
+def test_listing_date_is_the_fallback_for_an_undated_article(sqlite_url: str) -> None:
+    with ReplicaServer("eurasianet") as server:
+        path = "/tajikistan-pamir-highway-reopens-after-landslides"
+        page = (ROOT / "tests/replicas/eurasianet" / path.strip("/") / "index.html").read_text(
+            encoding="utf-8"
+        )
+        page = re.sub(r"<time[^>]*>.*?</time>", "", page)
+        page = re.sub(r'<meta property="article:published_time"[^>]*>', "", page)
+        server.put(path, page)
+        crawl(sqlite_url, "eurasianet", server)
+    article = stored(sqlite_url, "eurasianet")["Tajikistan: Pamir Highway reopens after landslides"]
+    assert article.published_at.replace(tzinfo=None) == dt.datetime(2024, 9, 18, 8, 30)
+
+
+# --- sitemap reading (no crawl) ----------------------------------------------------------------------
+
+
+def test_read_sitemap_index_news_and_gzip() -> None:
+    index = read_sitemap((ROOT / "tests/replicas/tdi/sitemap_index.xml").read_bytes())
+    assert index.is_index and [e.loc.rsplit("/", 1)[-1] for e in index.entries] == [
+        "post-sitemap.xml", "news-sitemap.xml.gz",
+    ]  # fmt: skip
+    news = read_sitemap((ROOT / "tests/replicas/tdi/news-sitemap.xml.gz").read_bytes())
+    assert not news.is_index
+    first = news.entries[0]
+    assert first.published == dt.datetime(2024, 9, 23, 15, 45, tzinfo=dt.UTC)
+    assert first.title == "Tajikistan hosts high-level conference on counter-terrorism"
+    assert first.language == "en"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [(b"<html><body>404</body></html>", "not a sitemap"), (b"\x1f\x8b\x08garbage", "broken gzip"),
+     (b"", "empty")],
+)  # fmt: skip
+def test_read_sitemap_rejects_what_is_not_a_sitemap(body: bytes, reason: str) -> None:
+    with pytest.raises(SitemapError, match=reason):
+        read_sitemap(body)
+
+
+def test_read_sitemap_never_expands_entities() -> None:
+    bomb = b"""<?xml version="1.0"?><!DOCTYPE u [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>
+    <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://x.org/&b;</loc></url></urlset>"""
+    sitemap = read_sitemap(bomb)
+    assert all("aaaaaaaaaa" not in e.loc for e in sitemap.entries)

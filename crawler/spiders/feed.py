@@ -27,12 +27,13 @@ from crawler.items import ParsedPage
 from crawler.middlewares import CONDITIONAL, VALIDATORS
 from crawler.normalize import canonical_url
 from crawler.sources import EntryPoint
-from crawler.spiders.base import FetchedArticle, ListingSpider
+from crawler.spiders.base import FetchedArticle
+from crawler.spiders.listing import SelectorListingSpider
 
 logger = logging.getLogger(__name__)
 
 
-class FeedSpider(ListingSpider):
+class FeedSpider(SelectorListingSpider):
     """Feed entry points first, then any listing entry points of the same source."""
 
     name = "feed"

@@ -14,15 +14,20 @@ registry entry can name in its ``extra`` table, so a new site needs no Python:
               tags_selector = ".teaser-tags a::text" }
 
 The listing's date and tags are the fallback for what the article page lacks (and are recorded as such).
+A date the listing (or a feed, or a news sitemap) states for the item is preferred over one the generic
+layer guessed from the page text: the guess is often a footer's copyright year. The feed and sitemap
+spiders inherit this.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
 
+from crawler.items import ParsedPage
 from crawler.spiders.base import ListingSpider
 
 METADATA_SELECTORS = {
@@ -52,3 +57,10 @@ class SelectorListingSpider(ListingSpider):
             if tags := [t for t in tags if t]:
                 metadata["tags"] = tags
         return metadata
+
+    @staticmethod
+    def fill_from_listing(page: ParsedPage, listing: Mapping[str, Any]) -> None:
+        if listing.get("published") and "published" in page.fallback_fields:
+            page.published = None  # a generic guess loses to the date the listing states
+            page.fallback_fields = [name for name in page.fallback_fields if name != "published"]
+        ListingSpider.fill_from_listing(page, listing)

@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 from crawler.middlewares import CONDITIONAL, VALIDATORS
 from crawler.normalize import canonical_url, parse_date
 from crawler.sources import EntryPoint
-from crawler.spiders.base import ListingSpider
+from crawler.spiders.listing import SelectorListingSpider
 from storage.models import CrawlRun
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def _fields(node: Any) -> dict[str, str]:
     return fields
 
 
-class SitemapSpider(ListingSpider):
+class SitemapSpider(SelectorListingSpider):
     """Sitemap entry points first, then any listing entry points of the same source."""
 
     name = "sitemap"

@@ -7,26 +7,18 @@ from typing import Any
 
 import click
 
+from crawler.sources import SourceConfigError, load_registry
 from newswatch.app import App
 from newswatch.cli.common import pass_app
 
 
 def source_labels(sources_config: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """Source name → display label from the crawler's registry (names only if it cannot be loaded)."""
+    """Source key (as stored on articles) → display name, from the crawler's registry and [sources.*]."""
     try:
-        from crawler.sources import load_registry
-    except ImportError:  # the registry module is optional for the web UI
-        return {
-            name: str(conf.get("label") or conf.get("name") or name) for name, conf in sources_config.items()
-        }
-    registry = load_registry(sources_config)
-    entries = registry.values() if isinstance(registry, dict) else registry
-    labels: dict[str, str] = {}
-    for entry in entries:
-        name = getattr(entry, "name", None) or str(entry)
-        label = getattr(entry, "label", None) or getattr(entry, "title", None) or name
-        labels[str(name)] = str(label)
-    return labels
+        registry = load_registry(sources_config)
+    except SourceConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    return {source.key: source.name for source in registry}
 
 
 def _bind(host: str, port: int) -> socket.socket:

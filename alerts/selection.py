@@ -97,7 +97,10 @@ def _source_of(session: Session, article_ids: Iterable[int]) -> dict[int, str]:
     ids = list(set(article_ids))
     if not ids:
         return {}
-    return dict(session.execute(select(Article.id, Article.source).where(Article.id.in_(ids))).all())
+    return {
+        id_: source
+        for id_, source in session.execute(select(Article.id, Article.source).where(Article.id.in_(ids)))
+    }
 
 
 def select_pending(session: Session, sub: Subscription, *, alert_backfill: bool = False) -> Selection:

@@ -24,6 +24,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from sqlalchemy import and_, or_, select, update
@@ -131,6 +132,18 @@ def _when(published_at: dt.datetime | None, first_seen_at: dt.datetime) -> dt.da
     return published_at if published_at is not None else first_seen_at
 
 
+def _date_ranges(whens: Sequence[dt.datetime], window: dt.timedelta) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Merge each date's +-window into as few ranges as possible (a back-fill batch may span years)."""
+    ranges: list[tuple[dt.datetime, dt.datetime]] = []
+    for when in sorted(whens):
+        lo, hi = when - window, when + window
+        if ranges and lo <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], hi)
+        else:
+            ranges.append((lo, hi))
+    return ranges
+
+
 def link_duplicates(
     session: Session, article_ids: Sequence[int], *, window_days: int = WINDOW_DAYS
 ) -> dict[int, int]:
@@ -150,19 +163,21 @@ def link_duplicates(
         return {}
     window = dt.timedelta(days=window_days)
     whens = [_when(r.published_at, r.first_seen_at) for r in new_rows]
-    lo, hi = min(whens) - window, max(whens) + window
-    candidates = {
-        r.id: r
-        for r in session.execute(
-            select(*cols).where(
-                Article.simhash.is_not(None),
-                or_(
-                    Article.published_at.between(lo, hi),
-                    and_(Article.published_at.is_(None), Article.first_seen_at.between(lo, hi)),
+    candidates: dict[int, Any] = {}
+    ranges = _date_ranges(whens, window)
+    for start in range(0, len(ranges), 100):  # one statement per 100 date ranges, each an index range
+        chunk = ranges[start : start + 100]
+        query = select(*cols).where(
+            Article.simhash.is_not(None),
+            or_(
+                *(Article.published_at.between(lo, hi) for lo, hi in chunk),
+                and_(
+                    Article.published_at.is_(None),
+                    or_(*(Article.first_seen_at.between(lo, hi) for lo, hi in chunk)),
                 ),
-            )
+            ),
         )
-    }
+        candidates.update((r.id, r) for r in session.execute(query))
     for r in new_rows:
         candidates[r.id] = r
     cand_ids = list(candidates)
@@ -228,12 +243,16 @@ def link_duplicates(
         if i != root and candidates[i].duplicate_of != root:
             links[i] = root
     # Former originals that became duplicates take their whole following with them.
-    for former in [r for r in parent if r != find(r)]:
-        root = find(former)
-        links[former] = root
-        followers = session.scalars(select(Article.id).where(Article.duplicate_of == former))
-        links.update({f: root for f in followers if f != root})
-    for i, root in sorted(links.items()):
-        session.execute(update(Article).where(Article.id == i).values(duplicate_of=root))
-    session.flush()
+    formers = [r for r in parent if r != find(r)]
+    for former in formers:
+        links[former] = find(former)
+    for start in range(0, len(formers), 500):
+        followers = select(Article.id, Article.duplicate_of).where(
+            Article.duplicate_of.in_(formers[start : start + 500])
+        )
+        for follower, former in session.execute(followers):
+            if follower != find(former):
+                links[follower] = find(former)
+    if links:  # one executemany (ORM bulk update by primary key)
+        session.execute(update(Article), [{"id": i, "duplicate_of": r} for i, r in sorted(links.items())])
     return links

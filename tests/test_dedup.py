@@ -11,7 +11,7 @@ import random
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from crawler.dedup import (
     MIN_OVERLAP,
@@ -349,9 +349,36 @@ def test_a_batch_of_200_against_5000_stored_articles(db_url: str) -> None:
         for k in range(100)
     ]
     new_ids = store(factory, new_records)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     with session_scope(factory) as session:
         links = link_duplicates(session, new_ids)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) <= 5  # batch queries, not one (or a table scan) per article
+    assert len(statements) - len(selects) <= 2  # one executemany UPDATE for all links (and BEGIN)
     expected = {new_ids[k]: stored_ids[i] for k, i in enumerate(copied)}
     assert links == expected
     assert links_in_db(factory) == expected
     engine.dispose()
+
+
+def test_a_back_fill_batch_spanning_years_links_each_copy(session_factory) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(6)
+    stories = [synthetic_story(rng) for _ in range(3)]
+    years = [DAY - dt.timedelta(days=3 * 365), DAY - dt.timedelta(days=400), DAY]
+    originals_ = store(
+        session_factory,
+        [
+            record(f"https://osce.example/y{i}", s, "osce", y)
+            for i, (s, y) in enumerate(zip(stories, years, strict=True))
+        ],
+    )
+    copies = store(
+        session_factory,
+        [
+            record(f"https://a.example/y{i}", light_edit(s), "a", y + dt.timedelta(days=2))
+            for i, (s, y) in enumerate(zip(stories, years, strict=True))
+        ],
+    )
+    with session_scope(session_factory) as session:
+        assert link_duplicates(session, copies) == dict(zip(copies, originals_, strict=True))

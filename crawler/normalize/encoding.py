@@ -66,23 +66,28 @@ _CONT_CLASS = "".join(re.escape(c) for c in sorted(_CONT_CHAR_TO_BYTE))
 _LOST = "\ufffd\x81\x8d\x8f\x90\x9d"  # what a lost/undefined byte can leave behind (or nothing)
 
 # "â€" + third byte (E2 80 xx: U+2000-U+203F). The third byte may be gone.
-_E2_80_RE = re.compile(f"â€(?P<third>[{_CONT_CLASS}])?")
+_E2_80_RE = re.compile(f"â€(?:(?P<third>[{_CONT_CLASS}])|\ufffd)?")
+_E2_80_LOSSY_RE = re.compile("â€(?P<third>)\ufffd")
+_E2_80_GUILLEMET_RE = re.compile("â€(?P<third>[«»])")
 # "â" + (lost 0x81) + third byte A0-AF or 9F (E2 81 xx: word joiner, invisible operators, MMSP).
 _E2_81_THIRDS = "".join(
     re.escape(bytes([b]).decode("cp1252")) + re.escape(chr(b)) for b in [0x9F, *range(0xA1, 0xB0)]
 )
 _E2_81_RE = re.compile(f"â[{_LOST}]?(?P<third>[{_E2_81_THIRDS}])")
-# Word joiner (E2 81 A0) shows as "â" + no-break space: only when the "â" is not part of a word.
-_E2_81_A0_RE = re.compile(r"(?<![^\W\d_])â[\ufffd\x81]?\xa0")
+# Word joiner (E2 81 A0) shows as "â" + no-break space. Languages with a word-final "â" put that space
+# before French-style punctuation (« » ; : ! ?), which is left alone.
+_E2_81_A0_RE = re.compile(r"â[\ufffd\x81]?\xa0(?![;:!?»])")
 # BOM (EF BB BF) and variation selectors (EF B8 8x), whole or with the last byte lost.
 _EF_RE = re.compile(f"ï»¿|ï¸[€‚ƒ„…†‡ˆ‰Š‹ŒŽ\x80-\x8f{_LOST}]?")
-# Second-round damage: mojibake "â" + X + no-break space re-read as UTF-8 gives E2 xx A0, i.e. a
-# character U+2000 + 0x40*k + 0x20. Only the ones whose middle byte belongs to the family above.
-_GLUED = {
-    chr(0x2000 + ((b & 0x3F) << 6) + 0x20): b
-    for b in [0x80, 0xA0, *range(0xA1, 0xB0)]  # € (E2 80 ..), NBSP, ¡-¯ (E2 81 A0-AF)
-}
-_GLUED_RE = re.compile("(?P<before>.)?(?P<glued>[" + "".join(sorted(_GLUED)) + "])(?P<after>.)?", re.DOTALL)
+# Second-round damage: a mojibake "â" + X followed by one more character (a no-break space, or the next
+# mojibake's first character) re-read as UTF-8 is one character E2 yy zz. With yy from the E2 81 family
+# (NBSP, ¡-¯) that is U+2800-U+2BFF (Braille, arrows, math symbols); with yy = 80 ("€") and zz = A0 it is
+# U+2020, the dagger. The last byte zz is what followed the invisible character: a space, or text.
+_GLUED_RE = re.compile("(?P<before>.)?(?P<glued>[\u2800-\u2bff\u2020])(?P<after>.)?", re.DOTALL)
+# Evidence that a text carries this damage at all; without it, rare symbols are left alone.
+_EVIDENCE_RE = re.compile(
+    f"â€|â[{_LOST}]?[\xa0{_E2_81_THIRDS}]|ï»¿|ï¸|(?<=[^\\W\\d_])[\u2800-\u2bff\u2020](?=[^\\W\\d_])"
+)
 _QUOTE_WINDOW = 400
 
 
@@ -128,51 +133,102 @@ def repair_text(text: str) -> str:
     if not text:
         return ""
     if not text.isascii():
+        damaged = _EVIDENCE_RE.search(text) is not None
+        if damaged:  # what ftfy would mangle or flatten to U+FFFD: lossy fragments, glued characters
+            text = _E2_80_LOSSY_RE.sub(_fix_e2_80, text)
+            text = _E2_80_GUILLEMET_RE.sub(_fix_e2_80, text)
+            text = _E2_81_RE.sub(_fix_e2_81, text)
+            text = text.replace("â\ufffd\xa0", "\u2060")
+            text = _GLUED_RE.sub(lambda m: _fix_glued(m, damaged), text)
         text = ftfy.fix_text(text, _FTFY)
-        text = _repair_invisible_mojibake(text)
-        text = _drop_invisible(text)
+        text = _repair_invisible_mojibake(text, damaged)
         text = unicodedata.normalize("NFC", text)
     return _tidy_spaces(text)
 
 
-def _repair_invisible_mojibake(text: str) -> str:
+def _repair_invisible_mojibake(text: str, damaged: bool) -> str:
     """Map the surviving fragments of E2 80 xx / E2 81 xx / EF xx xx mojibake back to characters."""
     if "â" in text:
-        text = _E2_81_RE.sub(lambda m: chr(0x2040 + (_CONT_CHAR_TO_BYTE[m["third"]] & 0x3F)), text)
+        text = _E2_81_RE.sub(_fix_e2_81, text)
         text = _E2_81_A0_RE.sub("\u2060", text)
         text = _E2_80_RE.sub(_fix_e2_80, text)
     if "ï" in text:
         text = _EF_RE.sub("", text)
-    if any(c in text for c in _GLUED):
-        text = _GLUED_RE.sub(_fix_glued, text)
+    text = _drop_invisible(text)  # before un-gluing: "†\u2063word" is still a glued separator
+    text = _GLUED_RE.sub(lambda m: _fix_glued(m, damaged), text)
     for sep, repl in _LINE_SEPARATORS.items():
         text = text.replace(sep, repl)
     return text
 
 
+def _fix_e2_81(m: re.Match[str]) -> str:
+    return chr(0x2040 + (_CONT_CHAR_TO_BYTE[m["third"]] & 0x3F))
+
+
 def _fix_e2_80(m: re.Match[str]) -> str:
     third = m["third"]
-    if third is not None and third not in "\x8d\x8f\x90\x9d":
+    if third in ("«", "»"):
+        # U+202B (RLE) / U+203B (※) are implausible outside Arabic/Hebrew script; a lost byte followed
+        # by a real guillemet is not.
+        near = m.string[max(0, m.start() - 40) : m.end() + 40]
+        if not re.search("[\u0590-\u06ff]", near):
+            return third
+    if third and third not in "\x8d\x8f\x90\x9d":
         return chr(0x2000 + (_CONT_CHAR_TO_BYTE[third] & 0x3F))
     # The third byte is lost: U+200D ZWJ, U+200F RLM, U+2010 hyphen or U+201D right double quote.
-    # A word followed by a break, inside an open "...", was a closing quote; anything else was invisible.
     text, start, end = m.string, m.start(), m.end()
-    before = text[start - 1] if start else ""
     after = text[end] if end < len(text) else ""
-    if before and not before.isspace() and (not after or after.isspace() or after in ".,;:!?)]"):
-        window = text[max(0, start - _QUOTE_WINDOW) : start]
-        window = window[window.rfind("\n") + 1 :]
-        if window.count("\u201c") + window.count("â€œ") > window.count("\u201d"):
-            return "\u201d"
+    if (not after or after.isspace() or after in ".,;:!?)]") and _closes_quote(text, start, end):
+        return "\u201d"
     return ""
 
 
-def _fix_glued(m: re.Match[str]) -> str:
-    """E2 xx A0 read as one character: it stood for an invisible char plus a no-break space."""
+_OPEN_QUOTE_RE = re.compile("\u201c|â€œ")
+_CLOSE_QUOTE_RE = re.compile("\u201d|â€\x9d")
+
+
+def _closes_quote(text: str, start: int, end: int) -> bool:
+    """Does the span [start, end) close an open “...” on its line, with no other closer following?
+
+    Decides what a lost-byte "â€" was: a closing quote there, an invisible character anywhere else.
+    """
+    before = text[start - 1] if start else ""
+    if not before or before.isspace():
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    window = text[max(line_start, start - _QUOTE_WINDOW) : start]
+    if len(_OPEN_QUOTE_RE.findall(window)) <= len(_CLOSE_QUOTE_RE.findall(window)):
+        return False
+    line_end = text.find("\n", end)
+    ahead = text[end : line_end if line_end >= 0 else len(text)][:_QUOTE_WINDOW]
+    next_open, next_close = _OPEN_QUOTE_RE.search(ahead), _CLOSE_QUOTE_RE.search(ahead)
+    return next_close is None or (next_open is not None and next_open.start() < next_close.start())
+
+
+def _fix_glued(m: re.Match[str], damaged: bool) -> str:
+    """E2 yy zz read as one character: an invisible character's mojibake glued to what followed it."""
     before, glued, after = m["before"] or "", m["glued"], m["after"] or ""
-    # A legitimate dagger (footnote, obituary) is followed by a space, digit or punctuation, not a letter.
-    is_damage = after.isalpha() if glued == "\u2020" else (before.isalpha() or after.isalpha())
-    return before + (" " if is_damage else glued) + after
+    if glued == "\u2020":
+        # A legitimate dagger (footnote, obituary) stands after a space or before a space/punctuation.
+        # A damaged one is "â€" + (no-break) space glued between words, and "â€" may have been a quote.
+        glued_between = before and not before.isspace() and after and not after.isspace()
+        if not (after.isalpha() or (glued_between and after not in ".,;:!?)]}*")):
+            return m.group(0)
+        return (
+            before + ("\u201d " if _closes_quote(m.string, m.start("glued"), m.end("glued")) else " ") + after
+        )
+    if not (damaged or before.isalpha() or after.isalpha()):
+        return m.group(0)
+    last = glued.encode("utf-8")[-1]  # what followed the invisible character
+    tail = " " if last in (0xA0, 0x86) else _byte_to_cp1252(last)  # NBSP, or a glued dagger: a space
+    return before + tail + after
+
+
+def _byte_to_cp1252(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
 
 
 def _drop_invisible(text: str) -> str:

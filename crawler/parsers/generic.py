@@ -111,11 +111,46 @@ def _copy(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
 
 
 def _choose_title(meta: PageMetadata, extracted: str | None) -> str | None:
-    """Declared headline (JSON-LD/OpenGraph) > trafilatura's pick > <h1> > <title> minus the site suffix."""
-    for candidate in (meta.title, extracted, meta.h1, _strip_site_suffix(meta.title_tag, meta.site_name)):
+    """The visible headline when an <h1> is one, else the declared headline (JSON-LD/OpenGraph), else
+    trafilatura's pick, else <title> minus the site suffix.
+
+    Sites often declare an SEO variant of the headline; what readers (and the gold files) see is the
+    <h1>. An <h1> counts as the headline only if it reads like one (4+ words) and shares words with the
+    declared title or the <title> element, which rules out logos and section names in <h1>.
+    """
+    headline = _headline_h1(meta)
+    for candidate in (
+        headline,
+        meta.title,
+        extracted,
+        meta.h1,
+        _strip_site_suffix(meta.title_tag, meta.site_name),
+    ):
         if candidate and candidate.strip():
             return _strip_site_suffix(candidate.strip(), meta.site_name)
     return None
+
+
+_WORD_RE = re.compile(r"[^\W_]{4,}")
+
+
+def _headline_h1(meta: PageMetadata) -> str | None:
+    reference = {
+        w.casefold() for text in (meta.title, meta.title_tag) if text for w in _WORD_RE.findall(text)
+    }
+    if not reference:
+        return None
+    best, best_shared = None, 0
+    for h1 in meta.h1s:
+        words = h1.split()
+        if not 4 <= len(words) <= 40 or (meta.site_name and h1.casefold() == meta.site_name.casefold()):
+            continue
+        content = {w.casefold() for w in _WORD_RE.findall(h1)}
+        shared = len(content & reference)
+        if shared >= 2 or (content and shared / len(content) >= 0.5):
+            if shared > best_shared:
+                best, best_shared = h1, shared
+    return best
 
 
 def _strip_site_suffix(title: str | None, site_name: str | None) -> str | None:

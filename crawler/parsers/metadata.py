@@ -8,6 +8,7 @@ page text (trafilatura, the dateline) only for what is not declared. Values are 
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 from collections.abc import Iterator
@@ -79,7 +80,8 @@ _LANG_KEYS = ("og:locale", "content-language", "language", "dc.language")
 class PageMetadata:
     title: str | None = None
     title_tag: str | None = None  # the <title> element, often with a " | Site" suffix
-    h1: str | None = None
+    h1: str | None = None  # the first <h1>
+    h1s: list[str] = field(default_factory=list)  # every non-empty <h1>, document order
     published: str | None = None
     modified: str | None = None
     authors: list[str] = field(default_factory=list)
@@ -149,9 +151,8 @@ def extract_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
     title_el = tree.find(".//title")
     if title_el is not None:
         meta.title_tag = _squash(title_el.text_content()) or None
-    h1s = tree.xpath("//h1")
-    if h1s:
-        meta.h1 = _squash(h1s[0].text_content()) or None
+    meta.h1s = [text for text in (_squash(h.text_content()) for h in tree.iter("h1")) if text]
+    meta.h1 = meta.h1s[0] if meta.h1s else None
     return meta
 
 
@@ -245,6 +246,8 @@ def _text(value: Any) -> str | None:
         value = value.get("@value") or value.get("name")
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         text = _squash(str(value))
+        if "&" in text and ";" in text:  # CMSs often put HTML-escaped text into JSON-LD
+            text = _squash(html_lib.unescape(text))
         return text or None
     return None
 

@@ -1,0 +1,350 @@
+"""How well does ``extract_generic`` find the article? Token F1 against gold bodies, per corpus.
+
+Corpora (third-party pages with gold answers, under ``../shared/realdata`` beside the checkout):
+
+* ``regional``    - regional_proxies/*.html.gz + .gold.json (RFE/RL & VOA CMS, Sputnik, RT, Kommersant, ...)
+* ``readability`` - mozilla/readability test pages: source.html, expected.html, expected-metadata.json
+* ``fundus``      - flairNLP/fundus test pages: <Publisher>_<date>.html.gz + <Publisher>.json gold
+
+For each page: bag-of-words token precision / recall / F1 of the extracted body against the gold body
+(lowercased Unicode word tokens), title exact match (whitespace-normalised), date match (same moment
+within a time-zone's worth of slack, since gold files mix local and UTC) and ms per page.
+
+Usage::
+
+    .venv/bin/python bench/eval_extraction.py                  # full corpora, figures per corpus
+    .venv/bin/python bench/eval_extraction.py --gate           # the quality gate's deterministic sample
+    .venv/bin/python bench/eval_extraction.py --update-baseline   # re-pin tests/extraction_baseline.json
+    .venv/bin/python bench/eval_extraction.py --worst 5        # also list the 5 worst pages per corpus
+
+The quality gate test (tests/test_extraction_quality.py) imports this file and measures the same sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import gzip
+import json
+import re
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from lxml import html as lxml_html  # noqa: E402
+
+from crawler.normalize import decode_html, parse_date, repair_text  # noqa: E402
+from crawler.normalize.text import normalize_inline  # noqa: E402
+from crawler.parsers.generic import extract_generic  # noqa: E402
+
+REALDATA = REPO / ".." / "shared" / "realdata"
+BASELINE = REPO / "tests" / "extraction_baseline.json"
+CORPORA = ("regional", "readability", "fundus")
+# The gate's sample: every page of small corpora, every n-th page (sorted by path) of large ones.
+GATE_STRIDE = {"regional": 1, "readability": 3, "fundus": 5}
+FLOOR_MARGIN = 0.03  # floors sit this far under the measured figure
+DATE_SLACK = dt.timedelta(hours=14)  # UTC-12..UTC+14: a date-only value may be read in another zone
+
+_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(slots=True)
+class Case:
+    corpus: str
+    name: str
+    url: str
+    html: str
+    body: str
+    title: str | None = None
+    published: str | None = None
+
+
+@dataclass(slots=True)
+class Score:
+    name: str
+    precision: float
+    recall: float
+    f1: float
+    title_ok: bool | None
+    date_ok: bool | None
+    ms: float
+
+
+@dataclass(slots=True)
+class CorpusResult:
+    corpus: str
+    scores: list[Score] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float | int | None]:
+        s = self.scores
+        titles = [x.title_ok for x in s if x.title_ok is not None]
+        dates = [x.date_ok for x in s if x.date_ok is not None]
+        return {
+            "pages": len(s),
+            "precision": round(statistics.fmean(x.precision for x in s), 4) if s else 0.0,
+            "recall": round(statistics.fmean(x.recall for x in s), 4) if s else 0.0,
+            "f1": round(statistics.fmean(x.f1 for x in s), 4) if s else 0.0,
+            "title_exact": round(sum(titles) / len(titles), 4) if titles else None,
+            "title_pages": len(titles),
+            "date_match": round(sum(dates) / len(dates), 4) if dates else None,
+            "date_pages": len(dates),
+            "ms_per_page_mean": round(statistics.fmean(x.ms for x in s), 1) if s else 0.0,
+            "ms_per_page_median": round(statistics.median(x.ms for x in s), 1) if s else 0.0,
+        }
+
+
+# --------------------------------------------------------------------------------------------- corpora
+
+
+def available() -> bool:
+    return REALDATA.is_dir()
+
+
+def load_cases(corpus: str, *, stride: int = 1) -> list[Case]:
+    loader = {"regional": _regional, "readability": _readability, "fundus": _fundus}[corpus]
+    cases = sorted(loader(), key=lambda c: c.name)
+    return cases[::stride]
+
+
+def _read_html(path: Path) -> str:
+    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    return decode_html(data)[0]
+
+
+def _regional() -> Iterator[Case]:
+    for gold_path in sorted((REALDATA / "regional_proxies").glob("*.gold.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        html_path = gold_path.with_name(gold_path.name.replace(".gold.json", ".html.gz"))
+        body = gold.get("articleBody") or _fundus_body(gold.get("body"))
+        yield Case(
+            "regional",
+            gold_path.name.removesuffix(".gold.json"),
+            gold.get("url") or "https://example.invalid/",
+            _read_html(html_path),
+            body,
+            title=gold.get("title"),
+            published=gold.get("publishing_date"),
+        )
+
+
+def _readability() -> Iterator[Case]:
+    root = REALDATA / "readability-testpages" / "test" / "test-pages"
+    for case_dir in sorted(p for p in root.iterdir() if (p / "source.html").exists()):
+        expected = case_dir / "expected.html"
+        if not expected.exists():
+            continue
+        meta_path = case_dir / "expected-metadata.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        expected_text = lxml_html.fromstring(expected.read_bytes()).text_content()
+        yield Case(
+            "readability",
+            case_dir.name,
+            f"http://fakehost/{case_dir.name}/",
+            _read_html(case_dir / "source.html"),
+            expected_text,
+            title=meta.get("title"),
+            published=meta.get("publishedTime"),
+        )
+
+
+def _fundus_body(body: object) -> str:
+    if not isinstance(body, dict):
+        return str(body or "")
+    parts: list[str] = list(body.get("summary") or [])
+    for section in body.get("sections") or []:
+        parts.extend(section.get("headline") or [])
+        parts.extend(section.get("paragraphs") or [])
+    return "\n\n".join(parts)
+
+
+def _fundus() -> Iterator[Case]:
+    root = REALDATA / "fundus" / "tests" / "resources" / "parser" / "test_data"
+    for gold_path in sorted(root.glob("*/*.json")):
+        if gold_path.name == "meta.info":
+            continue
+        publisher = gold_path.stem
+        meta_path = gold_path.parent / "meta.info"
+        urls = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        html_paths = sorted(gold_path.parent.glob(f"{publisher}_*.html.gz"))
+        entries = list(json.loads(gold_path.read_text(encoding="utf-8")).items())
+        pages = {p: _read_html(p) for p in html_paths}
+        for (version, gold), html_path in zip(entries, _match_fundus(entries, pages), strict=True):
+            if html_path is None:
+                continue
+            yield Case(
+                "fundus",
+                f"{gold_path.parent.name}/{publisher}/{version}",
+                urls.get(html_path.name, {}).get("url", "https://example.invalid/"),
+                pages[html_path],
+                _fundus_body(gold.get("body")),
+                title=gold.get("title"),
+                published=gold.get("publishing_date"),
+            )
+
+
+def _match_fundus(entries: list[tuple[str, dict]], pages: dict[Path, str]) -> list[Path | None]:
+    """Which saved page each gold entry describes: the one containing most of its paragraphs."""
+
+    def squash(text: str) -> str:
+        return " ".join(_TOKEN_RE.findall(text.lower()))
+
+    flat = {path: squash(html) for path, html in pages.items()}
+    free = set(pages)
+    matched: list[Path | None] = []
+    for _, gold in entries:
+        paragraphs = [
+            p for s in (gold.get("body") or {}).get("sections") or [] for p in s.get("paragraphs") or []
+        ]
+        probes = [squash(p)[:60] for p in [gold.get("title") or "", *paragraphs] if len(squash(p)) > 20]
+        ranked = sorted(free, key=lambda path: (-sum(p in flat[path] for p in probes), path.name))
+        best = ranked[0] if ranked else None
+        if best is not None:
+            free.discard(best)
+        matched.append(best)
+    return matched
+
+
+# --------------------------------------------------------------------------------------------- scoring
+
+
+def tokens(text: str) -> collections.Counter[str]:
+    return collections.Counter(_TOKEN_RE.findall(text.lower()))
+
+
+def token_prf(extracted: str, gold: str) -> tuple[float, float, float]:
+    """Bag-of-words precision, recall and F1 of ``extracted`` against ``gold``."""
+    got, want = tokens(extracted), tokens(gold)
+    overlap = sum((got & want).values())
+    if not got or not want:
+        return (0.0, 0.0, 0.0) if (got or want) else (1.0, 1.0, 1.0)
+    precision, recall = overlap / sum(got.values()), overlap / sum(want.values())
+    f1 = 2 * precision * recall / (precision + recall) if overlap else 0.0
+    return precision, recall, f1
+
+
+def _title_ok(extracted: str | None, gold: str | None) -> bool | None:
+    if not gold or not gold.strip():
+        return None
+    return normalize_inline(repair_text(extracted or "")) == normalize_inline(gold)
+
+
+def _date_ok(extracted: object, gold: str | None) -> bool | None:
+    if not gold:
+        return None
+    far_future = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+    want = parse_date(gold, now=far_future)
+    if want is None:
+        return None
+    got = parse_date(extracted, now=far_future) if extracted else None  # type: ignore[arg-type]
+    return got is not None and abs(got - want) <= DATE_SLACK
+
+
+def score_case(case: Case) -> Score:
+    start = time.perf_counter()
+    page = extract_generic(case.html, case.url)
+    ms = (time.perf_counter() - start) * 1000
+    precision, recall, f1 = token_prf(page.body or "", case.body)
+    return Score(
+        case.name,
+        precision,
+        recall,
+        f1,
+        _title_ok(page.title, case.title),
+        _date_ok(page.published, case.published),
+        ms,
+    )
+
+
+def evaluate(corpus: str, *, stride: int = 1) -> CorpusResult:
+    result = CorpusResult(corpus)
+    for case in load_cases(corpus, stride=stride):
+        result.scores.append(score_case(case))
+    return result
+
+
+def gate_results() -> dict[str, CorpusResult]:
+    """The quality gate's measurement: the deterministic sample of every corpus."""
+    return {corpus: evaluate(corpus, stride=GATE_STRIDE[corpus]) for corpus in CORPORA}
+
+
+def floors_from(results: dict[str, CorpusResult]) -> dict[str, object]:
+    floors: dict[str, object] = {}
+    for corpus, result in results.items():
+        summary = result.summary()
+        pinned: dict[str, object] = {"pages": summary["pages"], "measured": summary}
+        for key in ("f1", "precision", "recall", "title_exact", "date_match"):
+            value = summary[key]
+            if isinstance(value, float):
+                pinned[key] = max(0.0, round(value - FLOOR_MARGIN, 3))
+        floors[corpus] = pinned
+    return {
+        "about": "Floors for tests/test_extraction_quality.py: extract_generic on the gate sample "
+        "(bench/eval_extraction.py --gate). Re-pin with --update-baseline after a deliberate change.",
+        "stride": GATE_STRIDE,
+        "margin": FLOOR_MARGIN,
+        "corpora": floors,
+    }
+
+
+# --------------------------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--gate", action="store_true", help="measure only the quality gate's sample")
+    parser.add_argument("--update-baseline", action="store_true", help=f"re-pin {BASELINE.relative_to(REPO)}")
+    parser.add_argument("--corpus", choices=CORPORA, action="append", help="limit to these corpora")
+    parser.add_argument("--worst", type=int, default=0, help="list the N worst pages per corpus")
+    args = parser.parse_args(argv)
+    if not available():
+        print(f"no corpora at {REALDATA.resolve()}", file=sys.stderr)
+        return 2
+    gate = args.gate or args.update_baseline
+    corpora = args.corpus or list(CORPORA)
+    results: dict[str, CorpusResult] = {}
+    header = f"{'corpus':<12} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} {'title':>6} {'date':>6} {'ms/pg':>7} {'med':>6}"
+    print(header)
+    for corpus in corpora:
+        result = evaluate(corpus, stride=GATE_STRIDE[corpus] if gate else 1)
+        results[corpus] = result
+        s = result.summary()
+
+        def pct(v: object) -> str:
+            return f"{v:6.3f}" if isinstance(v, float) else f"{'-':>6}"
+
+        print(
+            f"{corpus:<12} {s['pages']:>5} {pct(s['precision'])} {pct(s['recall'])} {pct(s['f1'])} "
+            f"{pct(s['title_exact'])} {pct(s['date_match'])} {s['ms_per_page_mean']:>7} {s['ms_per_page_median']:>6}",
+            flush=True,
+        )
+        if args.worst:
+            for score in sorted(result.scores, key=lambda x: x.f1)[: args.worst]:
+                print(
+                    f"    worst: {score.name:<50} P={score.precision:.2f} R={score.recall:.2f} F1={score.f1:.2f}"
+                )
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"peak memory (max RSS of this process): {peak_kb / 1024:.1f} MB")
+    if args.update_baseline:
+        if set(corpora) != set(CORPORA):
+            print("--update-baseline needs every corpus", file=sys.stderr)
+            return 2
+        BASELINE.write_text(
+            json.dumps(floors_from(results), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        print(f"wrote {BASELINE.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

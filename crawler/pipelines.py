@@ -69,6 +69,9 @@ class _Stage:
         self.crawler.stats.inc_value(f"newswatch/{key}", n)
 
     def drop(self, why: str, item: FetchedArticle) -> DropItem:
+        remember = getattr(self.spider, "remember_dropped", None)
+        if remember is not None:
+            remember(item)
         self.count("dropped")
         self.count(f"dropped/{why}")
         return DropItem(f"{why}: {item.page.url}", log_level="INFO")
@@ -193,8 +196,7 @@ class StorePipeline(_Stage):
         try:
             self.flush()
             summary = self.summary(status="ok")
-            if summary.status == "ok":
-                spider.commit_validators()
+            spider.commit_validators(run_ok=summary.status == "ok")
             self.finish(summary)
             spider.crawl_summary = summary
         finally:

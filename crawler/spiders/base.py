@@ -24,21 +24,22 @@ from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from sqlalchemy import select
+from scrapy.spidermiddlewares.httperror import HttpError
+from sqlalchemy import select, union
 from sqlalchemy.dialects import postgresql, sqlite
 from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameter
 
 from crawler.items import ParsedPage, SiteParser
 from crawler.middlewares import CONDITIONAL, VALIDATORS
-from crawler.normalize import canonical_url
+from crawler.normalize import canonical_url, decode_html
 from crawler.parsers.layered import extract_article
 from crawler.sources import EntryPoint, Source, load_registry, load_site_parser
-from storage.articles import known_urls
 from storage.db import make_engine, make_session_factory, session_scope
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.models import HttpValidator
+from storage.models import Article, HttpValidator
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,11 @@ class FetchedArticle:
     listing_url: str | None = None
     listing: dict[str, Any] = field(default_factory=dict)
     record: Any = None  # storage.records.ArticleRecord once normalised
+    link: str | None = None  # the URL as the listing linked it (before redirects)
+    validators: tuple[str | None, str | None] | None = None  # the page's ETag / Last-Modified
+
+    def __repr__(self) -> str:  # Scrapy logs dropped items; never dump the raw HTML into the log
+        return f"<FetchedArticle {self.source.key} {self.page.url}>"
 
 
 class Archive:
@@ -68,8 +74,22 @@ class Archive:
         self.sessions = make_session_factory(self.engine)
 
     def known(self, urls: Iterable[str]) -> set[str]:
+        """Canonical URLs already stored, or fetched and dropped before (not relevant, not an article).
+
+        Dropped pages are remembered as ``http_validator`` rows (with their validators), so a listing
+        that changed does not make us refetch and re-judge everything on it that we did not keep.
+        """
+        wanted = list(dict.fromkeys(urls))
+        found: set[str] = set()
         with self.sessions() as session:
-            return known_urls(session, urls)
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                statement = union(
+                    select(Article.canonical_url).where(Article.canonical_url.in_(chunk)),
+                    select(HttpValidator.url).where(HttpValidator.url.in_(chunk)),
+                )
+                found.update(session.scalars(statement))
+        return found
 
     def validators(self, url: str) -> tuple[str | None, str | None] | None:
         with self.sessions() as session:
@@ -98,6 +118,22 @@ class Archive:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def declared_charset(response: Response) -> str | None:
+    """The charset the server declared in Content-Type, if any (decode_html decides whether to trust it)."""
+    header = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+    for part in header.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            return value.strip("\"' ")
+    return None
+
+
+def response_validators(response: Response) -> tuple[str | None, str | None]:
+    etag = response.headers.get(b"ETag")
+    modified = response.headers.get(b"Last-Modified")
+    return (etag.decode("latin-1") if etag else None, modified.decode("latin-1") if modified else None)
 
 
 def _flag(value: Any) -> bool:
@@ -143,6 +179,7 @@ class NewswatchSpider(scrapy.Spider):
         self.failed_listings: set[str] = set()
         self.fresh_validators: dict[str, tuple[str | None, str | None]] = {}
         self.always_relevant_urls: set[str] = set()
+        self.dropped: dict[str, tuple[str | None, str | None]] = {}
 
     # --- counters the store pipeline reads -------------------------------------------------------
     def count_error(self, listing_url: str | None = None) -> None:
@@ -154,9 +191,17 @@ class NewswatchSpider(scrapy.Spider):
         """Validators for a conditional GET (called by ConditionalGetMiddleware)."""
         return self.archive.validators(url)
 
-    def commit_validators(self) -> None:
-        """Remember ETag/Last-Modified of listings whose every article made it (see module doc)."""
-        keep = {url: v for url, v in self.fresh_validators.items() if url not in self.failed_listings}
+    def remember_dropped(self, item: FetchedArticle) -> None:
+        """A page judged not worth keeping is remembered, so it is not fetched again (see Archive.known)."""
+        self.dropped[canonical_url(item.link or item.page.url)] = item.validators or (None, None)
+
+    def commit_validators(self, *, run_ok: bool = True) -> None:
+        """Remember dropped pages, and ETag/Last-Modified of listings whose every article made it."""
+        keep = dict(self.dropped)
+        if run_ok:
+            keep.update(
+                {url: v for url, v in self.fresh_validators.items() if url not in self.failed_listings}
+            )
         self.archive.save_validators(keep)
 
     def closed(self, reason: str) -> None:
@@ -164,6 +209,10 @@ class NewswatchSpider(scrapy.Spider):
 
     def errback(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):  # robots.txt says no: not an error
+            logger.info("%s: %s skipped: %s", self.source.key, request.url, failure.getErrorMessage())
+            self.crawler.stats.inc_value("newswatch/skipped")
+            return
         self.count_error(request.meta.get("listing_url"))
         logger.error("%s: %s failed: %s", self.source.key, request.url, failure.getErrorMessage())
 
@@ -269,16 +318,19 @@ class ListingSpider(NewswatchSpider):
         self, response: Response, listing: dict[str, Any], always_relevant: bool
     ) -> Iterable[FetchedArticle]:
         self.pages += 1
-        page = extract_article(response.text, response.url, self.site_parser)
+        text, encoding = decode_html(response.body, declared_charset(response))
+        page = extract_article(text, response.url, self.site_parser)
         self.fill_from_listing(page, listing)
         yield FetchedArticle(
             page=page,
             source=self.source,
             raw_html=response.body,
-            encoding=getattr(response, "encoding", None),
+            encoding=encoding,
             always_relevant=always_relevant or canonical_url(response.url) in self.always_relevant_urls,
             listing_url=response.meta.get("listing_url"),
             listing=listing,
+            link=response.meta.get("redirect_urls", [response.url])[0],
+            validators=response_validators(response),
         )
 
     @staticmethod

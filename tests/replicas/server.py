@@ -24,7 +24,7 @@ What tests use:
 - ``server.put(path, body)`` — add or replace a page at runtime; ``server.route(path, handler)`` — a page
   generated per request from its query (``handler(query) -> Page | None``);
 - ``server.fail(path, kind, ...)`` — fault injection per path: ``"status"`` (e.g. 500), ``"slow"`` (sleep
-  ``delay`` seconds before answering, beyond a crawler's timeout), ``"oversized"`` (pad the body to
+  ``delay`` seconds before answering, beyond a crawler's timeout; logged on arrival with status 0), ``"oversized"`` (pad the body to
   ``size`` bytes), ``"charset"`` (declare the wrong charset in Content-Type), ``"drop"`` (close the
   connection without answering); ``times`` limits how often it fires (None = always).
 """
@@ -35,6 +35,7 @@ import email.utils
 import hashlib
 import importlib.util
 import mimetypes
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -257,6 +258,11 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False  # a "slow" fault must not hold up stop()
     replica: ReplicaServer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gives up (timeout, size limit) is part of the tests, not an error to print."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class _RequestHandler(BaseHTTPRequestHandler):
     server: _Server
@@ -282,7 +288,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if fault is not None and fault.kind == "slow":
+            # Logged on arrival (status 0: "no answer in time"), so a test's log never gets a late entry.
+            replica.record(LoggedRequest(target, 0, conditional, agent))
             time.sleep(fault.delay)
+            page = replica.resolve(target)
+            self._send(200, page.body if page else b"", HTML, {}, head)
+            return
         if fault is not None and fault.kind == "status":
             replica.record(LoggedRequest(target, fault.status, conditional, agent))
             self._send(fault.status, b"<html><body><h1>Server error</h1></body></html>", HTML, {}, head)

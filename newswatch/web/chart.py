@@ -23,14 +23,13 @@ LEGEND_COLUMNS = 3
 
 
 def _nice_ceiling(value: int) -> int:
-    """Round the axis maximum up to 1, 2 or 5 times a power of ten."""
-    if value <= 4:
-        return 4
-    magnitude = 10 ** int(math.floor(math.log10(value)))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return int(step * magnitude)
-    return int(10 * magnitude)  # pragma: no cover - the loop always returns
+    """The axis maximum: four equal whole-number steps (1, 2, 3, 4, 5, 6 or 8 times a power of ten)."""
+    raw_step = max(value, 1) / 4
+    magnitude = 10 ** int(math.floor(math.log10(raw_step))) if raw_step >= 1 else 1
+    for factor in (1, 2, 3, 4, 5, 6, 8, 10):
+        if raw_step <= factor * magnitude:
+            return int(4 * factor * magnitude)
+    return int(40 * magnitude)  # pragma: no cover - the loop always returns
 
 
 def _text(x: float, y: float, label: str, anchor: str = "middle", size: int = 11) -> str:
@@ -64,7 +63,7 @@ def weekly_chart_svg(weeks: Sequence[dt.date], series: dict[str, Sequence[int]],
         value = top_value * tick / 4
         y = y_of(value)
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d7de"/>')
-        parts.append(_text(LEFT - 6, y + 4, f"{value:g}", anchor="end"))
+        parts.append(_text(LEFT - 6, y + 4, f"{value:,.0f}", anchor="end"))
     axis_y = TOP + PLOT_HEIGHT
     parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{axis_y}" y2="{axis_y}" stroke="#57606a"/>')
     parts.append(f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{axis_y}" stroke="#57606a"/>')

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 PALETTE = (
@@ -39,7 +39,7 @@ def _text(x: float, y: float, label: str, anchor: str = "middle", size: int = 11
     )
 
 
-def weekly_chart_svg(weeks: Sequence[dt.date], series: dict[str, Sequence[int]], title: str) -> str:
+def weekly_chart_svg(weeks: Sequence[dt.date], series: Mapping[str, Sequence[int]], title: str) -> str:
     """An SVG document fragment: one line per source over the given Monday-dated weeks."""
     names = list(series)
     legend_rows = math.ceil(len(names) / LEGEND_COLUMNS) if names else 1

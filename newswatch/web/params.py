@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from starlette.datastructures import QueryParams
 
@@ -17,7 +18,9 @@ MAX_FILTER_VALUES = 20
 MAX_FILTER_CHARS = 64
 MAX_OFFSET = 10_000
 MAX_API_LIMIT = 100
+Order = Literal["relevance", "newest"]
 ORDERS = ("relevance", "newest")
+_ORDER_NAMES: dict[str, Order] = {"relevance": "relevance", "newest": "newest"}
 DATE_FORMAT_HINT = "YYYY-MM-DD, e.g. 2024-03-01"
 
 # C0/C1 control characters (other than tab/newline) never belong in a query; PostgreSQL also refuses NUL.
@@ -38,7 +41,7 @@ class SearchRequest:
     tags: tuple[str, ...] = ()
     since: dt.date | None = None
     until: dt.date | None = None
-    order: str = "relevance"
+    order: Order = "relevance"
     offset: int = 0
     limit: int = 20
 
@@ -119,9 +122,10 @@ def parse_search(params: QueryParams, *, page_size: int, api: bool = False) -> S
     ``offset``. Either way the offset is capped, because deep pages cost a scan and nobody reads them.
     """
     text = _clean("q", params.get("q", ""), MAX_QUERY_CHARS)
-    order = params.get("order", "").strip() or "relevance"
-    if order not in ORDERS:
-        raise BadRequest(f"order must be one of {', '.join(ORDERS)} (got {order[:40]!r})")
+    raw_order = params.get("order", "").strip() or "relevance"
+    order = _ORDER_NAMES.get(raw_order)
+    if order is None:
+        raise BadRequest(f"order must be one of {', '.join(ORDERS)} (got {raw_order[:40]!r})")
     since, until = _date(params, "since"), _date(params, "until")
     if since and until and since > until:
         raise BadRequest(f"since ({since}) is after until ({until}); swap them or widen the range")

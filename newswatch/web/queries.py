@@ -115,8 +115,10 @@ def related_articles(session: Session, article: Article) -> list[RelatedArticle]
 def known_sources(session: Session, registry: dict[str, str]) -> dict[str, str]:
     """Registry sources plus any source that has crawl history (a source removed from the registry still shows)."""
     names = dict(registry)
-    seen = session.scalars(select(CrawlRun.source).distinct()).all()
-    seen += session.scalars(select(SourceState.source)).all()
+    seen = [
+        *session.scalars(select(CrawlRun.source).distinct()),
+        *session.scalars(select(SourceState.source)),
+    ]
     for name in sorted(set(seen)):
         names.setdefault(name, name)
     return dict(sorted(names.items()))

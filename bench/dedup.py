@@ -240,10 +240,8 @@ def speed(url: str, label: str, stored: int, originals: dict[str, str]) -> None:
     upgrade(engine)
     factory = make_session_factory(engine)
     bodies = ["\n\n".join(" ".join(rng.sample(pool, 4)) for _ in range(4)) for _ in range(stored)]
-    records = [
-        _record(f"https://a.example/{i}", b, f"s{i % 9}", DAY0 + dt.timedelta(minutes=105 * i))
-        for i, b in enumerate(bodies)
-    ]
+    dates = [DAY0 + dt.timedelta(minutes=105 * i) for i in range(stored)]  # one year for 5,000
+    records = [_record(f"https://a.example/{i}", b, f"s{i % 9}", dates[i]) for i, b in enumerate(bodies)]
     t0 = time.perf_counter()
     ids: list[int] = []
     for start in range(0, stored, 1000):
@@ -256,7 +254,7 @@ def speed(url: str, label: str, stored: int, originals: dict[str, str]) -> None:
             f"https://copy.example/{i}",
             syndicate(bodies[i], rng, "first byline breaks readmore"),
             "copier",
-            records[i].published_at + dt.timedelta(hours=20),  # type: ignore[operator]
+            dates[i] + dt.timedelta(hours=20),
         )
         for i in copied
     ]

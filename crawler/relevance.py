@@ -62,7 +62,7 @@ class RelevanceRules:
                     f"relevance: unknown group(s) {', '.join(map(repr, unknown))}; "
                     f"allowed: {', '.join(sorted(known))}"
                 )
-        rules = [
+        rules: list[tuple[object, str]] = [
             (label, term)
             for group, label, terms in self.term_groups
             if self.groups is None or group in self.groups

@@ -152,3 +152,17 @@ def test_config_overrides_terms_and_thresholds() -> None:
 def test_bad_config_is_a_clear_error(mapping: dict, message: str) -> None:
     with pytest.raises(TaggingConfigError, match=re.escape(message)):
         Tagger.from_mapping(mapping)
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "not_expected"),
+    [
+        ("Drug seizure", "Police arrested drug traffickers; the traffickers carried heroin.", "Combating trafficking in human beings"),
+        ("Новый выбор", "У покупателей большой выбор, и выбор этот растёт.", "Elections"),
+        ("Investors", "The investment climate improved; the climate for business is better.", "Environmental activities"),
+        ("Clash", "Military units exchanged fire; the military said two soldiers were hurt.",
+         "Reform and co-operation in the security sector"),
+    ],
+)  # fmt: skip
+def test_false_friends_do_not_tag(title: str, body: str, not_expected: str) -> None:
+    assert not_expected not in TAGGER.tags(title, body)

@@ -103,7 +103,12 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
+# "Publishing date: 2 August 2017", "Опубликовано: 23 сентября 2024", "Updated - 5 May 2020"
+_LABEL_RE = re.compile(r"^[^\W\d_][^\d:]{0,30}?(?::|\s[-–—])\s*(?=\w)")
+
+
 def _parse_text(text: str, now: dt.datetime, languages: Sequence[str] | None) -> dt.datetime | None:
+    text = _LABEL_RE.sub("", text, count=1)
     for parser in (_parse_iso, _parse_rfc822, _parse_named_month, _parse_numeric):
         try:
             result = parser(text)

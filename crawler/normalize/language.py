@@ -50,8 +50,8 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
         tajik = sum(1 for c in sample if c in _TAJIK_LETTERS)
         if tajik >= 2 and tajik / cyrillic >= _TAJIK_SHARE:
             return "tg"
-        if declared_code == "tg" and cyrillic / letters > 0.5:
-            return "tg"  # short Tajik text without the tell-tale letters
+        if declared_code == "tg" and cyrillic / letters > 0.5 and letters < _MIN_CHARS_TO_OVERRULE:
+            return "tg"  # short Tajik text without the tell-tale letters (long Tajik text always has them)
     code, confidence = _identifier().classify(sample)
     if declared_code is None:
         return code

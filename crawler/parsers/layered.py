@@ -35,6 +35,8 @@ def extract_article(html: str, url: str, site_parser: SiteParser | None = None) 
 
     Filled fields are listed in ``page.fallback_fields``; ``page.extraction`` becomes ``'generic'`` when
     the body came from the generic layer. A site parser that raises is logged and counts as finding nothing.
+    Fields named in the parser's optional ``absent_fields`` are never filled (the site does not print
+    them); when nothing else is missing, the generic extractor does not run at all.
     """
     page = _run_site_parser(site_parser, html, url) if site_parser is not None else None
     if page is None:

@@ -12,7 +12,6 @@ import datetime as dt
 import re
 import secrets
 import textwrap
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -30,6 +29,8 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 MAX_TITLE_CHARS = 300
 MAX_SUMMARY_CHARS = 480
 MAX_ENTRIES = 100  # a longer digest is unreadable and may exceed size limits; the rest is in the archive
+# Unicode categories Cc (C0, DEL, C1), Zl and Zp: everything that could end or bend a header line.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SENTENCE_END = re.compile(r"(?<=[.!?…。])[\"»”')\]]*\s+")
 
 
@@ -65,8 +66,7 @@ class Recipient:
 
 def header_text(text: str, limit: int = 200) -> str:
     """One clean line for a header: control and line-separator characters become spaces, then trimmed."""
-    cleaned = "".join(" " if unicodedata.category(ch) in {"Cc", "Zl", "Zp"} else ch for ch in text or "")
-    cleaned = " ".join(cleaned.split())
+    cleaned = " ".join(_CONTROL.sub(" ", text or "").split())
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
 
 
@@ -81,7 +81,7 @@ def one_line(text: str | None, limit: int = MAX_TITLE_CHARS) -> str:
 
 def short_summary(text: str | None, max_sentences: int = 3, max_chars: int = MAX_SUMMARY_CHARS) -> str:
     """The first two or three sentences, never more than ``max_chars``."""
-    flat = one_line(text, limit=10**9)
+    flat = one_line((text or "")[: max_chars * 3], limit=10**9)
     if not flat:
         return ""
     chosen: list[str] = []

@@ -71,8 +71,8 @@ def read_sitemap(body: bytes, max_size: int = 50 * 1024 * 1024) -> Sitemap:
     if body[:2] == b"\x1f\x8b":
         try:
             body = gunzip(body, max_size=max_size)
-        except (OSError, ValueError) as exc:
-            raise SitemapError(f"broken gzip sitemap: {exc}") from None
+        except (OSError, EOFError, ValueError) as exc:
+            raise SitemapError(f"broken gzip sitemap: {exc or exc.__class__.__name__}") from None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, remove_comments=True)
     try:
         root = etree.fromstring(body.lstrip(), parser=parser)

@@ -223,3 +223,24 @@ def test_backfill_walks_past_known_pages_without_refetching(sqlite_url: str, ser
     with Db(sqlite_url).sessions() as session:
         flags = dict(session.execute(select(Article.crawl_run_id, Article.first_seen_by_backfill)).all())
     assert flags[deeper["run_id"]] is True and flags[first["run_id"]] is False
+
+
+@pytest.mark.slow
+def test_scrapy_list_and_scrapy_crawl_work_from_the_project_root(
+    tmp_path: Path, server: ReplicaServer
+) -> None:
+    scrapy = Path(sys.executable).with_name("scrapy")
+    listed = subprocess.run([scrapy, "list"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "osce" in listed.stdout.split()
+    url = f"sqlite:///{tmp_path / 'scrapy.db'}"
+    command = [
+        scrapy, "crawl", "osce", "-a", f"base_url={server.base_url}", "-s", f"NEWSWATCH_DATABASE_URL={url}",
+        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=WARNING",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    db = Db(url)  # a fresh file: the spider migrated it itself
+    assert len(db.articles()) == RELEVANT
+    with db.sessions() as session:
+        assert session.scalars(select(CrawlRun.status)).all() == ["ok"]
+    db.engine.dispose()

@@ -17,6 +17,7 @@ used as a fallback for the article and for relevance) and ``site_parser``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -145,7 +146,7 @@ def _flag(value: Any) -> bool:
 class NewswatchSpider(scrapy.Spider):
     """Base of all newswatch spiders: resolves its Source, opens the Archive, counts pages and failures."""
 
-    name = "newswatch"
+    name = ""  # abstract: not listed by `scrapy list`
     source_key: str | None = None  # registry key used when `scrapy crawl <name>` passes no source
 
     source: Source
@@ -164,6 +165,8 @@ class NewswatchSpider(scrapy.Spider):
         source = kwargs.get("source")
         if source is None or isinstance(source, str):
             source = load_registry().get(source or self.source_key or self.name)
+        if kwargs.get("base_url"):  # `scrapy crawl osce -a base_url=http://127.0.0.1:8765` (a replica)
+            source = dataclasses.replace(source, base_url=kwargs["base_url"])
         self.source = source
         self.backfill = _flag(kwargs.get("backfill", False))
         default_pages = settings.getint(
@@ -220,7 +223,7 @@ class NewswatchSpider(scrapy.Spider):
 class ListingSpider(NewswatchSpider):
     """Walks listing entry points page by page and fetches the articles not yet in the archive."""
 
-    name = "listing"
+    name = ""  # abstract: subclasses (osce, selector_listing, feed, sitemap) name themselves
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for index, entry in enumerate(self.source.entries):

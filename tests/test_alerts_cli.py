@@ -106,6 +106,7 @@ def test_preview_then_send_writes_eml_once(env, tmp_path) -> None:  # type: igno
     message = message_from_bytes(files[0].read_bytes(), policy=default_policy)
     assert message["To"] == "ana@example.org" and "/unsubscribe/" in message["List-Unsubscribe"]
     assert json.loads(run("digest", "send", "--format", "json")[1])[0]["queued"] == 0
-    assert "Nothing new for ana@example.org" in run("digest", "preview", "ana@example.org")[2]
+    assert "no digest would be sent now" in run("digest", "preview", "ana@example.org")[2]
+    assert "has no active subscription" in run("digest", "preview", "bob@example.org")[2]
     rows = json.loads(run("digest", "outbox", "--format", "json")[1])
     assert [(r["status"], r["attempts"]) for r in rows] == [("sent", 1)]

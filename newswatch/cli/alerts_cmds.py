@@ -241,7 +241,10 @@ def digest_preview(app: App, email: str, part: str) -> None:
         previews = preview_digests(session, email, mail)
         session.rollback()
     if not previews:
-        click.echo(f"Nothing new for {email}: no digest would be sent now.", err=True)
+        with _user_errors(), app.sessions() as session:
+            has_any = any(sub.active for sub in list_subscriptions(session, email=email))
+        reason = "no digest would be sent now" if has_any else "the address has no active subscription"
+        click.echo(f"Nothing new for {email}: {reason}.", err=True)
         return
     for preview in previews:
         click.echo(

@@ -174,13 +174,14 @@ def source_status(
     latest_ids = select(func.max(CrawlRun.id)).where(CrawlRun.source.in_(keys), CrawlRun.backfill.is_(False))
     latest_ids = latest_ids.group_by(CrawlRun.source)
     runs = {run.source: run for run in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(latest_ids)))}
-    last_ok = dict(
-        session.execute(
+    last_ok: dict[str, dt.datetime] = {
+        source: started
+        for source, started in session.execute(
             select(CrawlRun.source, func.max(CrawlRun.started_at))
             .where(CrawlRun.source.in_(keys), CrawlRun.status == "ok")
             .group_by(CrawlRun.source)
         ).all()
-    )
+    }
     states = {s.source: s for s in session.scalars(select(SourceState).where(SourceState.source.in_(keys)))}
     rows = []
     for key, enabled, interval in sources:

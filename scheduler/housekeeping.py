@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -78,7 +79,7 @@ def prune_raw_html(
             .where(ArticleRaw.fetched_at < cutoff)
             .execution_options(synchronize_session=False)
         )
-        removed = result.rowcount or 0
+        removed = _rowcount(result)
     if removed:
         log.info("pruned raw HTML of %d articles older than %d days", removed, max_age_days)
     return removed
@@ -129,3 +130,8 @@ def run_housekeeping(
     except Exception:
         log.exception("housekeeping: optimizing the database failed")
     return HousekeepingReport(stale, pruned, optimized)
+
+
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE/DELETE touched (a CursorResult attribute the generic Result type does not declare)."""
+    return int(getattr(result, "rowcount", 0) or 0)

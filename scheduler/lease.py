@@ -15,6 +15,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -85,7 +86,7 @@ class Lease:
                     .values(holder=self.holder, acquired_at=now, expires_at=now + self.ttl)
                     .execution_options(synchronize_session=False)
                 )
-                if taken.rowcount == 1:
+                if _rowcount(taken) == 1:
                     return True
                 if session.scalar(select(ServiceLease.name).where(ServiceLease.name == self.name)):
                     return False
@@ -135,7 +136,7 @@ class Lease:
                 .values(expires_at=now + self.ttl)
                 .execution_options(synchronize_session=False)
             )
-            return result.rowcount == 1
+            return _rowcount(result) == 1
 
     def release(self) -> None:
         """Let a successor start at once instead of waiting for the expiry."""
@@ -146,3 +147,8 @@ class Lease:
                 .values(expires_at=self.clock() - dt.timedelta(seconds=1))
                 .execution_options(synchronize_session=False)
             )
+
+
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE/DELETE touched (a CursorResult attribute the generic Result type does not declare)."""
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -102,15 +102,17 @@ class Service:
 
     def serve_forever(self, *, standby: bool = False, install_signals: bool = True) -> int:
         """Run in the foreground until SIGTERM/SIGINT; the exit status (0 after a clean stop)."""
-        if install_signals:
-            self._install_signal_handlers()
         if standby:
+            if install_signals:
+                self._install_signal_handlers()
             log.info("standby: waiting for the scheduler lease")
             if not self.lease.wait_and_acquire(min(5.0, self.config.heartbeat_seconds), self._stop.is_set):
                 self.engine.dispose()
                 return EXIT_OK
         else:
             self.lease.acquire()  # LeaseHeldError names the holder
+            if install_signals:
+                self._install_signal_handlers()
         self.start(lease_taken=True)
         try:
             while not self._stop.wait(1.0):
@@ -242,13 +244,14 @@ class Service:
     def first_runs(self, now: dt.datetime) -> list[tuple[Source, dt.datetime]]:
         """Catch-up: a source whose last good run is older than its interval runs now (staggered)."""
         with self.sessions() as session:
-            last_ok = dict(
-                session.execute(
+            last_ok: dict[str, dt.datetime] = {
+                source: started
+                for source, started in session.execute(
                     select(CrawlRun.source, func.max(CrawlRun.started_at))
                     .where(CrawlRun.status == "ok")
                     .group_by(CrawlRun.source)
                 ).all()
-            )
+            }
         plan, overdue = [], 0
         for source in self.sources:
             interval = dt.timedelta(seconds=self.config.interval_seconds(source.interval_minutes))

@@ -12,6 +12,8 @@ import sys
 from typing import Any
 
 import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from alerts.config import MailConfig
 from newswatch.app import App
@@ -73,7 +75,8 @@ def configure_service_logging(level: str) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if type(old) is logging.StreamHandler:  # the group's stderr handler: replaced, not doubled
+            root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
@@ -132,7 +135,12 @@ def serve(app: App, standby: bool, lease_seconds: float, heartbeat_seconds: floa
 
     settings = app.settings
     configure_service_logging(settings.log_level)
-    app.ensure_schema()
+    try:
+        app.ensure_schema()
+    except OperationalError as exc:
+        raise click.ClickException(
+            f"cannot open the database {_safe_url(settings.database_url)}: {exc.orig}"
+        ) from None
     overrides: dict[str, Any] = dict(lease_seconds=lease_seconds, heartbeat_seconds=heartbeat_seconds,
                                      crawl_interval_seconds=crawl_interval_seconds)  # fmt: skip
     if digest_interval_seconds:
@@ -146,7 +154,14 @@ def serve(app: App, standby: bool, lease_seconds: float, heartbeat_seconds: floa
         code = service.serve_forever(standby=standby)
     except LeaseHeldError as exc:
         raise click.ClickException(str(exc)) from None
+    except OperationalError as exc:
+        raise click.ClickException(f"the database went away: {exc.orig}") from None
     sys.exit(code)
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    return str(make_url(url).render_as_string(hide_password=True))
 
 
 @click.command("status")
@@ -187,9 +202,8 @@ def status(app: App, fmt: str) -> None:
             )
         else:
             click.echo("\nscheduler: not running")
-        failing = [
-            r["source"] for r in rows if r["consecutive_failures"] >= settings.scheduler.failure_threshold
-        ]
+        threshold = settings.scheduler.failure_threshold
+        failing = [str(r["source"]) for r in rows if int(str(r["consecutive_failures"])) >= threshold]
         if failing:
             click.echo(f"failing: {', '.join(failing)}")
 

@@ -9,7 +9,7 @@
    osce.org pair and the Tajikistan-OSCE seeds are same-topic stories) and every copy against every
    other original. Methods compared on the same pairs: SimHash alone at several thresholds, MinHash
    (datasketch, 128 permutations, Jaccard >= 0.5), and what ``is_near_duplicate`` does (SimHash
-   distance plus shingle overlap).
+   distance plus shingle resemblance/containment).
 2. Speed. ``simhash`` per body; ``link_duplicates`` for a batch of 200 new articles (100 copies, 100
    new stories) against N stored articles (bodies assembled from real sentences, one year of dates),
    against a baseline in the same process: the same batch compared one article at a time against
@@ -191,7 +191,7 @@ def quality(originals: dict[str, str]) -> None:
         )
     score("MinHash 128, Jaccard >= 0.5", lambda a, b: minhashes[a].jaccard(minhashes[b]) >= 0.5)
     score(
-        "is_near_duplicate (SimHash + overlap)",
+        "is_near_duplicate (SimHash + shingles)",
         lambda a, b: _confirmed(feats[a], feats[b], prints[a], prints[b]),
     )
     pos_d = [hamming(prints[a], prints[b]) for a, b in positives]

@@ -34,7 +34,8 @@ from storage.models import Article
 
 SHINGLE = 3  # words per feature
 MAX_HAMMING = 18  # SimHash bits that may differ between candidate near-duplicates (of 64)
-MIN_OVERLAP = 0.5  # shared shingles / shingles of the shorter body, to confirm a candidate
+MIN_RESEMBLANCE = 0.5  # shared shingles / all shingles of both (Jaccard), to confirm a candidate ...
+MIN_CONTAINMENT, MIN_TRIMMED_RESEMBLANCE = 0.8, 0.3  # ... or: a trimmed copy (one holds most of the other)
 MIN_WORDS = 20  # bodies shorter than this carry too little text to call anything a duplicate
 WINDOW_DAYS = 7  # how far apart (publication date) an original and its copy may be
 
@@ -95,18 +96,23 @@ def hamming(a: int, b: int) -> int:
     return ((a ^ b) & _MASK64).bit_count()
 
 
-def overlap(a: np.ndarray, b: np.ndarray) -> float:
-    """Shared shingles over the shingles of the shorter body: 1.0 when one body contains the other."""
+def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(containment, resemblance) of two shingle sets: shared shingles over the shorter body's (1.0 when
+    one body contains the other), and over both bodies' together (Jaccard)."""
     if a.size == 0 or b.size == 0:
-        return 0.0
-    return np.intersect1d(a, b, assume_unique=True).size / min(a.size, b.size)
+        return 0.0, 0.0
+    shared = np.intersect1d(a, b, assume_unique=True).size
+    return shared / min(a.size, b.size), shared / (a.size + b.size - shared)
 
 
 def _confirmed(a: np.ndarray, b: np.ndarray, fa: int, fb: int) -> bool:
-    return (
-        min(a.size, b.size) + SHINGLE - 1 >= MIN_WORDS
-        and hamming(fa, fb) <= MAX_HAMMING
-        and overlap(a, b) >= MIN_OVERLAP
+    """Close fingerprints, and the bodies really share their text: most of it, or nearly all of the
+    shorter one (a trimmed copy). A shared stock closing paragraph alone is neither."""
+    if min(a.size, b.size) + SHINGLE - 1 < MIN_WORDS or hamming(fa, fb) > MAX_HAMMING:
+        return False
+    containment, resemblance = overlap(a, b)
+    return resemblance >= MIN_RESEMBLANCE or (
+        containment >= MIN_CONTAINMENT and resemblance >= MIN_TRIMMED_RESEMBLANCE
     )
 
 

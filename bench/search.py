@@ -83,15 +83,18 @@ def _batches(n: int, seed: int, start: int = 0) -> Iterator[list[GeneratedArticl
 class LoadStats:
     def __init__(self) -> None:
         self.db_seconds = 0.0
+        self.db_cpu_seconds = 0.0
         self.wall_seconds = 0.0
         self.loaded = 0
 
     def report(self, label: str) -> str:
         db_rate = self.loaded / self.db_seconds if self.db_seconds else 0
         wall_rate = self.loaded / self.wall_seconds if self.wall_seconds else 0
+        cpu_rate = self.loaded / self.db_cpu_seconds if self.db_cpu_seconds else 0
         return (
-            f"{label}: loaded {self.loaded:,} articles; database time {self.db_seconds:.1f}s = "
-            f"{db_rate:,.0f} articles/s; with generation {self.wall_seconds:.1f}s = {wall_rate:,.0f} articles/s"
+            f"{label}: loaded {self.loaded:,} articles; database wall time {self.db_seconds:.1f}s = "
+            f"{db_rate:,.0f} articles/s (this process's CPU in those calls {self.db_cpu_seconds:.1f}s = "
+            f"{cpu_rate:,.0f} articles/s); with generation {self.wall_seconds:.1f}s = {wall_rate:,.0f} articles/s"
         )
 
 
@@ -119,18 +122,20 @@ def load_sqlite(path: str, n: int, seed: int) -> LoadStats:
     for batch in _batches(n, seed, start=start):
         rows = [_row(a, pg=False) for a in batch]
         tags = [(a.seq + 1, tag) for a in batch for tag in a.tags]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         conn.execute("BEGIN")
         conn.executemany(insert, rows)
         conn.executemany("INSERT INTO article_tag (article_id, tag) VALUES (?, ?)", tags)
         conn.execute("COMMIT")
         stats.db_seconds += time.perf_counter() - t0
+        stats.db_cpu_seconds += time.process_time() - c0
         stats.loaded += len(batch)
         _progress(start + stats.loaded, n, started)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("ANALYZE")
     stats.db_seconds += time.perf_counter() - t0
+    stats.db_cpu_seconds += time.process_time() - c0
     stats.wall_seconds = time.perf_counter() - started
     print(file=sys.stderr)
     conn.close()
@@ -152,11 +157,12 @@ def baseline_sqlite_load(n: int, seed: int) -> LoadStats:
         started = time.perf_counter()
         for batch in _batches(n, seed):
             rows = [_row(a, pg=False) for a in batch]
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             conn.execute("BEGIN")
             conn.executemany(insert, rows)
             conn.execute("COMMIT")
             stats.db_seconds += time.perf_counter() - t0
+            stats.db_cpu_seconds += time.process_time() - c0
             stats.loaded += len(batch)
         stats.wall_seconds = time.perf_counter() - started
         conn.close()
@@ -243,25 +249,32 @@ def default_queries() -> list[tuple[str, str | None, SearchFilters, str]]:
     ]
 
 
-def _time_queries(session: Session, queries: list[Any], repeats: int) -> tuple[list[float], list[str]]:
+def _time_queries(
+    session: Session, queries: list[Any], repeats: int
+) -> tuple[list[float], list[float], list[str]]:
     timings: list[float] = []
+    cpu: list[float] = []
     lines: list[str] = []
     for label, query, filters, order in queries:
         search_articles(session, query, filters, order=order)  # warm the cache for this query
         own: list[float] = []
+        own_cpu: list[float] = []
         page = None
         for _ in range(repeats):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             page = search_articles(session, query, filters, order=order)
             own.append((time.perf_counter() - t0) * 1000)
+            own_cpu.append((time.process_time() - c0) * 1000)
         timings.extend(own)
+        cpu.extend(own_cpu)
         assert page is not None
         est = "~" if page.total_is_estimate else ""
         lines.append(
-            f"  {label:<22} {str(query)[:28]:<28} median {statistics.median(own):7.1f} ms  "
+            f"  {label:<22} {str(query)[:28]:<28} median {statistics.median(own):7.1f} ms "
+            f"(cpu {statistics.median(own_cpu):6.1f})  "
             f"total {est}{page.total:,}{'  (window-ranked)' if page.window_limited else ''}"
         )
-    return timings, lines
+    return timings, cpu, lines
 
 
 def _baseline_ms(session: Session, repeats: int) -> float:
@@ -281,18 +294,33 @@ def run_queries(url: str, label: str, queries: list[Any], repeats: int) -> None:
     with Session(engine) as session:
         count = session.scalar(select(func.count()).select_from(Article))
         baseline = _baseline_ms(session, repeats)
-        timings, lines = _time_queries(session, queries, repeats)
+        timings, cpu, lines = _time_queries(session, queries, repeats)
     engine.dispose()
     ordered = sorted(timings)
-    p50 = statistics.median(ordered)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    print(f"{label}: {count:,} articles, {len(queries)} queries x {repeats} runs")
+    p50, p95 = statistics.median(ordered), _p95(ordered)
+    cpu_p50, cpu_p95 = statistics.median(cpu), _p95(sorted(cpu))
+    print(f"{label}: {count:,} articles, {len(queries)} queries x {repeats} runs; load average {_loadavg()}")
     print("\n".join(lines))
     print(
-        f"{label}: search p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {ordered[-1]:.1f} ms; "
+        f"{label}: search wall p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {ordered[-1]:.1f} ms; "
+        f"CPU p50 {cpu_p50:.1f} ms, p95 {cpu_p95:.1f} ms; "
         f"baseline 20-row id fetch {baseline:.2f} ms (p50 = {p50 / baseline:.0f}x baseline); "
         f"peak RSS {_peak_mb():,.0f} MB"
     )
+
+
+def _p95(ordered: list[float]) -> float:
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def _loadavg() -> str:
+    """The machine's load: wall-clock figures on a shared machine mean little without it."""
+    try:
+        import os
+
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
 
 
 def _sqlite_count(path: str) -> int:
@@ -314,18 +342,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=100_000, help="articles to generate (default 100,000)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--db", default=DEFAULT_DB, help=f"SQLite file to build (default {DEFAULT_DB})")
-    parser.add_argument("--reuse", action="store_true", help="skip loading if --db already holds --n articles")
-    parser.add_argument("--pg-url", help="also benchmark PostgreSQL (its public schema is dropped and rebuilt)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="skip loading if --db already holds --n articles"
+    )
+    parser.add_argument(
+        "--pg-url", help="also benchmark PostgreSQL (its public schema is dropped and rebuilt)"
+    )
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per query")
-    parser.add_argument("--baseline-n", type=int, default=20_000, help="articles in the no-index load baseline")
+    parser.add_argument(
+        "--baseline-n", type=int, default=20_000, help="articles in the no-index load baseline"
+    )
     parser.add_argument("--queries", nargs="*", help="labels of the default queries to run (default: all)")
     args = parser.parse_args(argv)
 
     queries = default_queries()
     if args.queries:
         queries = [q for q in queries if q[0] in set(args.queries)] or queries
-    print(f"generator: N={args.n:,} seed={args.seed}; {len(queries)} queries; python {sys.version.split()[0]}")
+    print(
+        f"generator: N={args.n:,} seed={args.seed}; {len(queries)} queries; python {sys.version.split()[0]}"
+    )
     if not args.skip_sqlite:
         have = _sqlite_count(args.db)
         if args.reuse and have == args.n:
@@ -338,9 +374,11 @@ def main(argv: list[str] | None = None) -> None:
             print(base.report("sqlite baseline (plain table, no indexes, no FTS)"))
             stats = load_sqlite(args.db, args.n, args.seed)
             print(stats.report("sqlite load"))
-            if base.db_seconds and stats.db_seconds:
-                ratio = (stats.loaded / stats.db_seconds) / (base.loaded / base.db_seconds)
-                print(f"sqlite load rate = {ratio:.2f}x the no-index baseline; peak RSS {_peak_mb():,.0f} MB")
+            if base.db_cpu_seconds and stats.db_cpu_seconds:
+                ratio = (stats.loaded / stats.db_cpu_seconds) / (base.loaded / base.db_cpu_seconds)
+                print(
+                    f"sqlite load rate (CPU) = {ratio:.2f}x the no-index baseline; peak RSS {_peak_mb():,.0f} MB"
+                )
             print(f"sqlite file size {Path(args.db).stat().st_size / 1e9:.2f} GB")
         run_queries(f"sqlite:///{args.db}", "sqlite", queries, args.repeats)
     if args.pg_url:

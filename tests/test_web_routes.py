@@ -100,6 +100,13 @@ def test_pagination_walks_every_result_once(client: TestClient) -> None:
     assert numbers == sorted(numbers, reverse=True), "newest first"
 
 
+def test_a_page_past_the_end_says_so(client: TestClient) -> None:
+    response = client.get("/", params={"q": "gender", "page": "9"})
+    assert response.status_code == 200
+    assert hit_titles(response.text) == []
+    assert "past the last result" in response.text and 'href="/?q=gender"' in response.text
+
+
 HOSTILE = [
     '"',
     '"unbalanced phrase',

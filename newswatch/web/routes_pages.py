@@ -71,6 +71,7 @@ def search_page(request: Request) -> Response:
         "pages": pages,
         "prev_url": _link("/", search.query_items(page=search.page - 1)) if search.page > 1 else None,
         "next_url": _link("/", search.query_items(page=search.page + 1)) if search.page < pages else None,
+        "first_url": _link("/", search.query_items()),
         "feed_url": _link("/feed.atom", search.query_items()),
         "api_url": _link("/api/articles", search.query_items()),
         "sources": sources,

@@ -194,3 +194,16 @@ def test_search_on_both_backends(db_url: str, tmp_path: Path, monkeypatch: pytes
     hits = json.loads(result.stdout)
     assert sorted(h["id"] for h in hits) == [1, 4]
     assert all("**" in h["snippet"] for h in hits if h["id"] == 4)
+
+
+def test_terminal_output_puts_matches_in_bold() -> None:
+    from newswatch.cli.archive import _render_hits
+    from storage.search import HIGHLIGHT_END, HIGHLIGHT_START, SearchHit
+
+    hit = SearchHit(
+        id=7, url="https://osce.example/7", source="osce", title="Border talks", published_at=T0, language="en",
+        tags=[], snippet=f"talks on the {HIGHLIGHT_START}border{HIGHLIGHT_END} today", score=1.0, duplicate_of=None,
+    )  # fmt: skip
+    on_tty = _render_hits([hit], 120_000, True, 0, tty=True)
+    assert "\x1b[1mborder\x1b[22m" in on_tty and on_tty.startswith("about 120,000 results")
+    assert "talks on the border today" in _render_hits([hit], 1, False, 0, tty=False)

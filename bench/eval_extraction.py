@@ -50,7 +50,7 @@ REALDATA = REPO / ".." / "shared" / "realdata"
 BASELINE = REPO / "tests" / "extraction_baseline.json"
 CORPORA = ("regional", "readability", "fundus")
 # The gate's sample: every page of small corpora, every n-th page (sorted by path) of large ones.
-GATE_STRIDE = {"regional": 1, "readability": 3, "fundus": 5}
+GATE_STRIDE = {"regional": 1, "readability": 4, "fundus": 6}
 FLOOR_MARGIN = 0.03  # floors sit this far under the measured figure
 DATE_SLACK = dt.timedelta(hours=14)  # UTC-12..UTC+14: a date-only value may be read in another zone
 

@@ -44,7 +44,7 @@ def extract_generic(html: str, url: str) -> ParsedPage:
     page.title = title
     page.body = body or None
     page.summary = meta.description
-    page.published = meta.published or (document.date if document is not None else None)
+    page.published = meta.published
     page.modified = meta.modified
     page.authors = meta.authors or _trafilatura_authors(document)
     page.tags = meta.tags
@@ -55,6 +55,8 @@ def extract_generic(html: str, url: str) -> ParsedPage:
             page.dateline = dateline.place
             if not page.published and dateline.date is not None:
                 page.published = dateline.date
+    if not page.published and document is not None and document.date:
+        page.published = document.date  # htmldate's guess from the page: the last resort
     return page
 
 
@@ -96,6 +98,8 @@ def _run_trafilatura(
             include_links=False,
             with_metadata=True,
             deduplicate=False,
+            # No guessing from copyright lines or arbitrary dates in the text: a wrong date is worse than none.
+            date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception:  # trafilatura has many internal failure modes on broken pages
         log.warning("trafilatura failed on %s", url, exc_info=True)

@@ -13,11 +13,12 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from newswatch.web import create_app, make_readonly_engine
 from storage.articles import set_duplicate_of, upsert_articles
 from storage.db import make_engine, make_session_factory, session_scope
+from storage.migrate import upgrade
 from storage.models import Article, CrawlRun, SourceState
 from storage.records import ArticleRecord
 
@@ -172,13 +173,35 @@ def fill_archive(url: str) -> dict[str, int]:
     return ids
 
 
-@pytest.fixture(name="archive")
-def archive_fixture(db_url: str) -> tuple[str, dict[str, int]]:
+def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A fresh migrated database: a SQLite file, or the session's PostgreSQL database with its schema reset."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'newswatch.db'}"
+        engine = make_engine(url)
+    else:
+        url = request.getfixturevalue("pg_server_url")
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+# The web layer only reads, so one filled archive per module and backend serves every test in it.
+@pytest.fixture(
+    name="archive", scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def archive_fixture(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, dict[str, int]]:
     """(database URL, {article url: id}) of a filled archive, on SQLite and on PostgreSQL."""
-    return db_url, fill_archive(db_url)
+    url = migrated_url(request, tmp_path_factory)
+    return url, fill_archive(url)
 
 
-@pytest.fixture(name="client")
+@pytest.fixture(name="client", scope="module")
 def client_fixture(archive: tuple[str, dict[str, int]]) -> Iterator[TestClient]:
     url, _ = archive
     engine = make_readonly_engine(url)
@@ -188,6 +211,6 @@ def client_fixture(archive: tuple[str, dict[str, int]]) -> Iterator[TestClient]:
     engine.dispose()
 
 
-@pytest.fixture(name="ids")
+@pytest.fixture(name="ids", scope="module")
 def ids_fixture(archive: tuple[str, dict[str, int]]) -> dict[str, int]:
     return archive[1]

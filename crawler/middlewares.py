@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 # Request.meta key: send the stored validators for this URL and accept a 304.
 CONDITIONAL = "newswatch_conditional"
+# Request.meta key: with CONDITIONAL, record fresh validators but do not send the stored ones (a backfill
+# must see the page, yet leave validators behind for the next scheduled run).
+REFRESH = "newswatch_refresh"
 # Request.meta key set by ConditionalGetMiddleware: (etag, last_modified) of a fresh 200 response.
 VALIDATORS = "newswatch_validators"
 
@@ -36,7 +39,7 @@ class ConditionalGetMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        if not request.meta.get(CONDITIONAL):
+        if not request.meta.get(CONDITIONAL) or request.meta.get(REFRESH):
             return None
         lookup = getattr(self.crawler.spider, "stored_validators", None)
         stored = lookup(request.url) if lookup else None

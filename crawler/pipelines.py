@@ -48,6 +48,9 @@ class CrawlSummary:
     dropped: int = 0
     errors: int = 0
     fallbacks: int = 0
+    # article links the listing pages showed (None: no listing was parsed, e.g. a feed source or a 304);
+    # 0 after a listing was parsed means the layout changed: the scheduler's health check alerts on it
+    links_found: int | None = None
 
 
 class _Stage:
@@ -226,6 +229,7 @@ class StorePipeline(_Stage):
             dropped=value("dropped"),
             errors=spider.errors,
             fallbacks=value("fallbacks"),
+            links_found=stats.get_value("newswatch/links_found"),
         )
 
     def finish(self, summary: CrawlSummary) -> None:

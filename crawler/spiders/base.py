@@ -34,7 +34,7 @@ from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameter
 
 from crawler.items import ParsedPage, SiteParser
-from crawler.middlewares import CONDITIONAL, VALIDATORS
+from crawler.middlewares import CONDITIONAL, REFRESH, VALIDATORS
 from crawler.normalize import canonical_url, decode_html
 from crawler.parsers.layered import extract_article
 from crawler.sources import EntryPoint, Source, load_registry, load_site_parser
@@ -241,7 +241,8 @@ class ListingSpider(NewswatchSpider):
             errback=self.errback,
             priority=10,
             meta={
-                CONDITIONAL: not self.backfill,
+                CONDITIONAL: True,
+                REFRESH: self.backfill,
                 "entry_index": index,
                 "page_no": page_no,
                 "pages_walked": 1,
@@ -267,6 +268,7 @@ class ListingSpider(NewswatchSpider):
             self.fresh_validators[response.url] = response.meta[VALIDATORS]
         links = self.listing_links(response, entry)
         by_canonical = {canonical_url(url): (url, meta) for url, meta in links}
+        self.crawler.stats.inc_value("newswatch/links_found", len(by_canonical))
         known = self.archive.known(by_canonical) if by_canonical else set()
         for canonical, (url, meta) in by_canonical.items():
             always = self.item_always_relevant(entry, meta)

@@ -161,8 +161,9 @@ def test_bad_parameters_get_a_readable_400(client: TestClient, params: dict, wor
     response = client.get("/", params=params)
     assert response.status_code == 400
     assert response.headers["content-type"] == HTML
-    assert wording in response.text.replace("&#39;", "'")
+    assert wording.lower() in response.text.replace("&#39;", "'").lower()
     assert "Traceback" not in response.text
+    assert '<form class="search"' in response.text, "the reader can correct the query in place"
 
 
 @pytest.mark.parametrize(

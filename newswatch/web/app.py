@@ -121,6 +121,7 @@ def error_response(request: Request, status: int, message: str) -> Response:
     if request.url.path == "/feed.atom":
         return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8")
     web: WebContext = request.app.state.web
+    message = message[:1].upper() + message[1:]
     context = {"request": request, "status": status, "message": message, "title": f"Error {status}"}
     return web.templates.TemplateResponse(request, "error.html", context, status_code=status)
 

@@ -64,6 +64,7 @@ def test_times_of_central_asia_feed(sqlite_url: str) -> None:
         summary = crawl(sqlite_url, "timesca", server)
         paths = server.paths()
     assert (summary["status"], summary["new"], summary["dropped"], summary["errors"]) == ("ok", 2, 1, 0)
+    assert summary["links_found"] == 3  # what the scheduler's health check reads
     articles = stored(sqlite_url, "timesca")
     full = articles["Tajikistan and OSCE Discuss Border Security Cooperation"]
     assert full.extraction == "feed"  # content:encoded held the whole story ...
@@ -82,6 +83,7 @@ def test_diplomatic_insight_sitemap_with_window_and_gzip(sqlite_url: str) -> Non
     assert "/tajik-delegation-visits-islamabad/" not in paths  # lastmod 2019: outside the window
     assert "/" not in paths  # the home page does not match url_pattern
     assert (summary["status"], summary["new"], summary["dropped"]) == ("ok", 2, 1)  # UN GA: not relevant
+    assert summary["links_found"] == 6  # every URL the two sitemaps list, old ones included
     articles = stored(sqlite_url, "tdi")
     conference = articles["Tajikistan hosts high-level conference on counter-terrorism"]
     assert conference.dateline == "Dushanbe"

@@ -74,6 +74,9 @@ class FeedSpider(SelectorListingSpider):
         by_canonical = {canonical_url(item.url): item for item in items if item.url}
         known = self.archive.known(by_canonical) if by_canonical else set()
         self.crawler.stats.inc_value("newswatch/feed_items", len(by_canonical))
+        self.crawler.stats.inc_value(
+            "newswatch/links_found", len(by_canonical)
+        )  # health: the feed lists links
         for canonical, item in by_canonical.items():
             if entry.always_relevant:
                 self.always_relevant_urls.add(canonical)

@@ -178,6 +178,8 @@ class SitemapSpider(SelectorListingSpider):
             return
         if VALIDATORS in response.meta:
             self.fresh_validators[response.url] = response.meta[VALIDATORS]
+        if not sitemap.is_index:  # health: links listed, even if all are older than the cutoff
+            self.crawler.stats.inc_value("newswatch/links_found", len(sitemap.entries))
         cutoff = self.cutoff(entry)
         fresh = [e for e in sitemap.entries if cutoff is None or e.date is None or e.date >= cutoff]
         skipped = len(sitemap.entries) - len(fresh)

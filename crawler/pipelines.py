@@ -21,7 +21,7 @@ from scrapy.exceptions import DropItem
 from sqlalchemy import update
 
 from crawler.dedup import link_duplicates, simhash
-from crawler.normalize import NotAnArticle, normalize_page
+from crawler.normalize import NotAnArticle, detect_language, normalize_page
 from crawler.relevance import RelevanceRules
 from crawler.spiders.base import FetchedArticle
 from crawler.tagging import Tagger
@@ -82,6 +82,11 @@ class _Stage:
 
 class NormalizePipeline(_Stage):
     """ParsedPage → ArticleRecord. A page that is not an article (index, error page) is dropped."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        # Load the language model now (about a second), not in the middle of the first article.
+        detect_language("The OSCE Programme Office in Dushanbe opened a training course.", None)
 
     def process_item(self, item: FetchedArticle) -> FetchedArticle:
         try:

@@ -12,7 +12,6 @@ this column, is what guarantees exactly-once, so the overlap costs a little work
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0004'
 down_revision = '0002'
 branch_labels = None

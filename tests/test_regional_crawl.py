@@ -286,3 +286,13 @@ def test_read_sitemap_never_expands_entities() -> None:
     <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://x.org/&b;</loc></url></urlset>"""
     sitemap = read_sitemap(bomb)
     assert all("aaaaaaaaaa" not in e.loc for e in sitemap.entries)
+
+
+def test_sitemap_news_only_and_max_urls(sqlite_url: str) -> None:
+    entry = {**TDI_ENTRY, "news_only": True, "max_urls": 1}
+    with ReplicaServer("tdi") as server:
+        summary = crawl(sqlite_url, "tdi", server, entry=[entry])
+        articles = [p for p in server.paths() if "sitemap" not in p]
+    # only the news sitemap's entries count, and only the first of them is taken
+    assert articles == ["/tajikistan-hosts-high-level-conference-on-counter-terrorism/"]
+    assert summary["new"] == 1

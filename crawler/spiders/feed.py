@@ -58,7 +58,8 @@ class FeedSpider(SelectorListingSpider):
             logger.info("%s: feed %s not modified", self.source.key, response.url)
             self.crawler.stats.inc_value("newswatch/listing_not_modified")
             return
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        header = response.headers.get(b"Content-Type")
+        content_type = header.decode("latin-1") if header else None
         try:
             feed = parse_feed(response.body, url=response.url, content_type=content_type)
         except FeedError as exc:

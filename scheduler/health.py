@@ -37,6 +37,19 @@ def run_was_bad(outcome: CrawlOutcome) -> str | None:
     return None
 
 
+def run_was_inconclusive(outcome: CrawlOutcome) -> bool:
+    """A clean run that saw nothing and parsed no listing: every listing answered 304 Not Modified (or a
+    feed had nothing new). It proves neither health nor failure, so the streak is left as it is; in
+    particular an unchanged, still-empty listing does not count as a recovery."""
+    return (
+        outcome.ok
+        and outcome.errors == 0
+        and outcome.pages_fetched > 0
+        and outcome.items_seen == 0
+        and links_found(outcome) is None
+    )
+
+
 def links_found(outcome: CrawlOutcome) -> int | None:
     """Article links the run's entry pages listed, when the crawler reports it (None: unknown).
 
@@ -79,7 +92,9 @@ def record_outcome(
         if state is None:
             state = SourceState(source=outcome.source, consecutive_failures=0, failing_alert_sent=False)
             session.add(state)
-        if reason is None:
+        if reason is None and run_was_inconclusive(outcome) and state.consecutive_failures:
+            pass  # 304s after failures: wait for a run that shows something
+        elif reason is None:
             if state.failing_alert_sent and admin_email:
                 recovery_id = _queue(
                     session, admin_email, f"source {outcome.source} recovered",

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from scheduler.crawl_job import CrawlOutcome
-from scheduler.health import record_outcome, run_was_bad, source_status
+from scheduler.health import record_outcome, run_was_bad, run_was_inconclusive, source_status
 from storage.db import session_scope
 from storage.models import CrawlRun, OutboxMessage, SourceState
 from storage.types import utcnow
@@ -99,3 +99,14 @@ def test_status_shows_last_run_streak_and_next_run(session_factory) -> None:
     assert rows["tdi"].last_run_at is None and rows["tdi"].next_run_at == now  # never ran: due at once
     assert rows["old"].next_run_at is None
     assert rows["osce"].as_row()["last_run_at"].endswith("+00:00")
+
+
+def test_not_modified_runs_neither_extend_nor_end_a_streak(session_factory) -> None:
+    empty = CrawlOutcome("osce", "ok", exit_code=0, pages_fetched=2, summaries=[{"links_found": 0}])
+    not_modified = CrawlOutcome("osce", "ok", exit_code=0, pages_fetched=2, summaries=[{"links_found": None}])
+    assert run_was_inconclusive(not_modified) and not run_was_inconclusive(empty)
+    record = [record_outcome(session_factory, o, failure_threshold=2, admin_email=ADMIN).consecutive_failures
+              for o in (empty, not_modified, not_modified, empty)]  # fmt: skip
+    assert record == [1, 1, 1, 2]
+    assert len(admin_messages(session_factory)) == 1
+    assert record_outcome(session_factory, healthy(), failure_threshold=2, admin_email=ADMIN).recovery_id

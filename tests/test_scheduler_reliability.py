@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -266,3 +267,34 @@ def test_sigterm_stops_within_the_shutdown_timeout_with_exit_0(tmp_path: Path, s
 
         lease = session.get(ServiceLease, "scheduler")
         assert lease.expires_at <= utcnow()  # released: a successor need not wait
+
+
+def test_a_listing_that_shows_no_links_alerts_once_and_recovers_once(sqlite_url, osce) -> None:
+    from replicas.server import Page
+
+    sessions = make_session_factory(make_engine(sqlite_url))
+    original = osce.routes["/press-releases"]
+    served = itertools.count()  # a new body each time, so conditional GETs do not answer 304
+    osce.route(
+        "/press-releases",
+        lambda _q: Page(f"<html><body><h1>Our new website</h1>{next(served)}</body></html>".encode()),
+    )
+    service = Service(service_config(sqlite_url, {"osce": osce.base_url}, crawl_interval_seconds=1,
+                                     failure_threshold=2))  # fmt: skip
+    service.start()
+    try:
+        assert service.wait_for_jobs(lambda done: done["crawl:osce"] >= 3, 90)
+        osce.route("/press-releases", original)  # the redesign is undone (or the parser fixed)
+        assert service.wait_for_jobs(lambda done: done["crawl:osce"] >= 5, 90)
+    finally:
+        service.stop()
+    with sessions() as session:
+        first_runs = session.scalars(select(CrawlRun.status).order_by(CrawlRun.id).limit(3)).all()
+        admin = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "admin")).all()
+    assert set(first_runs) == {"ok"}  # the crawl "worked": only the health check sees the problem
+    assert sorted(message.subject for message in admin) == [
+        "[newswatch] source osce is failing",
+        "[newswatch] source osce recovered",
+    ]
+    failing = next(message for message in admin if "failing" in message.subject)
+    assert b"no article links" in failing.payload

@@ -201,13 +201,18 @@ def test_failing_pages_are_counted_and_the_run_goes_on(sqlite_url: str, server: 
 
 
 @pytest.mark.slow
-def test_robots_txt_is_obeyed(sqlite_url: str, server: ReplicaServer) -> None:
+def test_robots_txt_is_obeyed_and_a_transient_error_is_retried(
+    sqlite_url: str, server: ReplicaServer
+) -> None:
     server.put("/robots.txt", "User-agent: *\nDisallow: /programme-office-in-dushanbe/\n", "text/plain")
-    summary = crawl(sqlite_url, server)
+    server.fail("/cio/69105", "status", status=503, times=1)
+    summary = crawl(sqlite_url, server, options={"retry_times": 2, "RETRY_BACKOFF_BASE": 0.2})
     assert summary["status"] == "ok" and summary["errors"] == 0
     assert not [path for path in server.paths() if path.startswith("/programme-office-in-dushanbe/")]
-    assert not [url for url in Db(sqlite_url).articles() if url.startswith("programme-office-in-dushanbe/")]
+    stored = Db(sqlite_url).articles()
+    assert not [url for url in stored if url.startswith("programme-office-in-dushanbe/")]
     assert summary["new"] == RELEVANT - 5
+    assert [e.status for e in server.log if e.path == "/cio/69105"] == [503, 200] and "cio/69105" in stored
 
 
 @pytest.mark.slow
@@ -251,3 +256,52 @@ def test_scrapy_list_and_scrapy_crawl_work_from_the_project_root(
     with db.sessions() as session:
         assert session.scalars(select(CrawlRun.status)).all() == ["ok"]
     db.engine.dispose()
+
+
+# --- the replica server itself (in-process, no crawl) ------------------------------------------------------
+def fetch(server: ReplicaServer, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(server.url(path), headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_replica_answers_conditional_gets_with_304(server: ReplicaServer) -> None:
+    status, headers, body = fetch(server, OFFICE_LISTING)
+    assert status == 200 and b"views-row" in body and headers["ETag"] and headers["Last-Modified"]
+    assert fetch(server, OFFICE_LISTING, **{"If-None-Match": headers["ETag"]})[0] == 304
+    assert fetch(server, OFFICE_LISTING, **{"If-Modified-Since": headers["Last-Modified"]})[0] == 304
+    server.site.add_article(path="/node/1", title="New", date="2030-01-01", office=True, paragraphs=["Text."])
+    assert fetch(server, OFFICE_LISTING, **{"If-None-Match": headers["ETag"]})[0] == 200
+    assert [(e.path, e.status, e.conditional) for e in server.log] == [
+        (OFFICE_LISTING, 200, False), (OFFICE_LISTING, 304, True), (OFFICE_LISTING, 304, True),
+        (OFFICE_LISTING, 200, True),
+    ]  # fmt: skip
+
+
+def test_replica_pages_listings_and_files(server: ReplicaServer) -> None:
+    first = fetch(server, GENERAL_LISTING)[2].decode()
+    last = fetch(server, GENERAL_LISTING + "?page=2")[2].decode()
+    assert first.count('class="views-row"') == 5 and "pager__item--next" in first
+    assert last.count('class="views-row"') == 4 and "pager__item--next" not in last
+    assert "Publishing date:" in first and "What we do:" in first
+    assert fetch(server, "/robots.txt")[1]["Content-Type"].startswith("text/plain")
+    assert fetch(server, "/files/f/documents/5/4/543210_0.pdf")[2].startswith(b"%PDF")
+    assert fetch(server, "/site.py")[0] == 404 and fetch(server, "/_site/articles.toml")[0] == 404
+
+
+def test_replica_fault_injection(server: ReplicaServer) -> None:
+    server.fail("/cio/69105", "status", status=503, times=1)
+    assert fetch(server, "/cio/69105")[0] == 503
+    assert fetch(server, "/cio/69105")[0] == 200  # only once
+    server.fail("/sg/89660", "charset", charset="windows-1251")
+    assert fetch(server, "/sg/89660")[1]["Content-Type"] == "text/html; charset=windows-1251"
+    server.fail("/sg/89660", "oversized", size=1_000_000)
+    assert len(fetch(server, "/sg/89660")[2]) >= 1_000_000
+    server.clear_faults()
+    assert fetch(server, "/sg/89660")[1]["Content-Type"] == "text/html; charset=utf-8"

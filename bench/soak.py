@@ -103,15 +103,16 @@ def main() -> int:
             serve = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
         samples: list[tuple[int, int]] = []  # (finished runs, rss KiB)
         baseline: tuple[int, int] | None = None
-        first_rss = None
+        ready_rss = None  # the last sample before any crawl finished: imports done, first crawls running
         try:
             while True:
                 if serve.poll() is not None:
                     print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
                     raise SystemExit(f"serve exited early with status {serve.returncode}")
                 rss = rss_kib(serve.pid)
-                first_rss = first_rss or rss
                 done, bad = finished_runs(db)
+                if done == 0:
+                    ready_rss = rss
                 samples.append((done, rss))
                 if baseline is None and done >= 2 * len(servers):
                     baseline = (done, rss)
@@ -143,7 +144,7 @@ def main() -> int:
             "runs_not_ok": bad,
             "elapsed_s": round(elapsed, 1),
             "runs_per_min": round(done / elapsed * 60, 1),
-            "rss_at_start_mib": round(first_rss / 1024, 1) if first_rss else None,
+            "rss_before_first_run_done_mib": round(ready_rss / 1024, 1) if ready_rss else None,
             "rss_baseline_mib": round(baseline[1] / 1024, 1),
             "baseline_after_runs": baseline[0],
             "rss_end_mib": round(end_rss / 1024, 1),

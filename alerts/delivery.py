@@ -23,14 +23,17 @@ from email.policy import SMTP
 from pathlib import Path
 from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import outbox
 from alerts.config import MailConfig
 from storage.db import session_scope
+from storage.models import Subscription
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+WITHHELD = "not sent: the subscription was paused or unsubscribed after this digest was queued"
 
 
 @dataclass(slots=True)
@@ -40,6 +43,7 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    withheld: int = 0  # digests whose subscription was paused or unsubscribed after they were queued
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
@@ -47,6 +51,7 @@ class DeliveryReport:
             "sent": self.sent,
             "retried": self.retried,
             "failed": self.failed,
+            "withheld": self.withheld,
             "errors": list(self.errors),
         }
 
@@ -188,6 +193,17 @@ def transport_for(mail: MailConfig) -> Transport:
     return SmtpTransport(mail) if mail.smtp_host else EmlTransport(mail.outbox_dir)
 
 
+def _unsubscribed(session: Session, subscription_id: int | None) -> bool:
+    """True when a digest's subscription was paused or unsubscribed after the digest was queued.
+
+    A deleted subscription (id set to NULL) is not withheld: removal is an operator's action, and
+    what was queued before it is still delivered.
+    """
+    if subscription_id is None:
+        return False
+    return session.scalar(select(Subscription.active).where(Subscription.id == subscription_id)) is False
+
+
 def with_sender(payload: bytes, sender: str) -> bytes:
     """Add a From header to a stored message that was queued without one (e.g. an admin alert)."""
     head, sep, _ = payload.partition(b"\r\n\r\n")
@@ -221,6 +237,10 @@ def deliver_due(
                     continue
                 recipient, message_id, attempts = row.recipient, row.message_id, row.attempts
                 payload = with_sender(row.payload, mail.sender)
+                if row.kind == "digest" and _unsubscribed(session, row.subscription_id):
+                    outbox.mark_failed(session, outbox_id, WITHHELD)
+                    report.withheld += 1
+                    continue
             try:
                 transport.send(mail.sender_address, recipient, payload, message_id)
             except SendError as error:

@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.config import MailConfig
@@ -92,7 +92,8 @@ def queue_digests(
 ) -> int:
     """Queue a digest for every active subscription of ``frequency`` (None: all) that has news.
 
-    Returns the number of messages queued. Empty digests are not queued.
+    Returns the number of messages queued. Empty digests are not queued. A subscription whose digest
+    cannot be built is logged and skipped (nothing of it is written; it is tried again next run).
     """
     if frequency is not None and frequency not in FREQUENCIES:
         raise ValueError(f"frequency must be one of {', '.join(FREQUENCIES)} (got {frequency!r})")
@@ -107,6 +108,11 @@ def queue_digests(
                     queued += 1
         except IntegrityError:  # a concurrent run took these articles first: nothing of ours was written
             log.info("subscription %s was queued concurrently; skipped", subscription_id)
+        except DBAPIError:
+            raise  # the database itself is in trouble: let the caller see it
+        except Exception:  # one broken subscription (say, a stored query the parser now refuses) must not
+            # block everyone else's digest; its transaction rolled back, so it is retried next run.
+            log.exception("digest for subscription %s not queued", subscription_id)
     return queued
 
 

@@ -99,7 +99,7 @@ def test_preview_then_send_writes_eml_once(env, tmp_path) -> None:  # type: igno
     ]
     code, out, err = run("digest", "send", "--frequency", "daily", "--format", "json")
     assert code == 0 and json.loads(out)[0] | {"errors": []} == {
-        "queued": 1, "sent": 1, "retried": 0, "failed": 0, "errors": []
+        "queued": 1, "sent": 1, "retried": 0, "failed": 0, "withheld": 0, "errors": []
     }  # fmt: skip
     files = list((tmp_path / "outbox").glob("*.eml"))
     assert len(files) == 1

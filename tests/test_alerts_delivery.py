@@ -160,3 +160,20 @@ def test_admin_alert_to_an_invalid_address_is_refused_clearly(session_factory) -
 
     with session_scope(session_factory) as session, pytest.raises(ValueError, match="not a valid email"):
         queue_admin_alert(session, to="not-an-address", subject="x", body="y")
+
+
+def test_a_digest_queued_before_an_unsubscribe_is_withheld(session_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alerts.subscriptions import unsubscribe
+    from storage.models import Subscription
+
+    mail = mail_config(None, tmp_path)
+    setup_digests(session_factory, mail)
+    with session_scope(session_factory) as session:
+        token = session.scalars(
+            select(Subscription.unsubscribe_token).where(Subscription.email == READERS[1])
+        ).one()
+        assert unsubscribe(session, token) is not None
+    report = deliver_outbox(session_factory, mail, now=T0 + HOUR)
+    assert (report.sent, report.withheld, report.failed) == (2, 1, 0)
+    status, attempts, error = statuses(session_factory)[READERS[1]]
+    assert status == "failed" and "unsubscribed after this digest was queued" in (error or "")

@@ -6,7 +6,6 @@ import datetime as dt
 from email import message_from_bytes
 from email.policy import default as default_policy
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from test_alerts_support import T0, add_article, mail_config
@@ -170,14 +169,20 @@ def test_a_failure_while_queueing_leaves_nothing_selected(session_factory, tmp_p
     with session_scope(session_factory) as session:
         add_article(session, "x", title="Will be retried")
 
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
-        raise RuntimeError("renderer crashed")
+    other = subscribe(session_factory, frequency="immediate", email="other@example.org")
+    real_enqueue = alerts.jobs.enqueue
 
-    monkeypatch.setattr(alerts.jobs, "enqueue", broken)
-    with pytest.raises(RuntimeError):
-        queue_digests(session_factory, mail_config(None, tmp_path), "immediate", now=T0 + 2 * HOUR)
+    def broken_for_the_first(session, message, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs["subscription_id"] != other:
+            raise RuntimeError("renderer crashed")
+        return real_enqueue(session, message, **kwargs)
+
+    monkeypatch.setattr(alerts.jobs, "enqueue", broken_for_the_first)
+    # The broken subscription is logged and skipped; the other one still gets its digest.
+    assert queue_digests(session_factory, mail_config(None, tmp_path), "immediate", now=T0 + 2 * HOUR) == 1
     with session_scope(session_factory) as session:
-        assert session.scalar(select(func.count()).select_from(DigestEntry)) == 0
+        entries = session.execute(select(DigestEntry.subscription_id)).scalars().all()
+        assert entries == [other]  # nothing of the failed subscription's selection was kept
     monkeypatch.undo()
     assert queue_digests(session_factory, mail_config(None, tmp_path), "immediate", now=T0 + 3 * HOUR) == 1
 

@@ -279,7 +279,7 @@ def digest_send(app: App, frequency: str | None, dry_run: bool, fmt: str) -> Non
     click.echo(f"queued {queued} digest(s); delivering…", err=True)
     report = deliver_outbox(app.sessions, mail)
     row = {"queued": queued, **report.as_dict()}
-    emit_rows([row], fmt, ["queued", "sent", "retried", "failed", "errors"])
+    emit_rows([row], fmt, ["queued", "sent", "retried", "failed", "withheld", "errors"])
     if mail.smtp_host is None and report.sent:
         click.echo(f"no smtp.host configured: messages written to {mail.outbox_dir}/", err=True)
 

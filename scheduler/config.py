@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from alerts.config import MailConfig
 
@@ -47,6 +48,16 @@ class ServiceConfig:
     crawl_log_level: str = "WARNING"
     crawl_child_command: tuple[str, ...] | None = None  # None: python -m scheduler.crawl_child
     log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"scheduler.timezone: unknown time zone {self.timezone!r} (try 'Asia/Dushanbe' or 'UTC')"
+            ) from None
+        if self.heartbeat_seconds >= self.lease_seconds:
+            raise ValueError("the lease heartbeat must be shorter than the lease itself")
 
     def interval_seconds(self, source_interval_minutes: float | None) -> float:
         """The interval a source runs at: the fast override, its own interval, or the default."""

@@ -58,3 +58,10 @@ def test_serve_with_an_unreachable_database_says_so_without_the_password(env) ->
 def test_serve_checks_its_lease_options(env) -> None:
     result = CliRunner().invoke(cli, ["serve", "--lease-seconds", "10", "--heartbeat-seconds", "20"], env=env)
     assert result.exit_code == 2 and "--heartbeat-seconds" in result.output
+
+
+def test_serve_with_an_unknown_time_zone_says_which_key(env) -> None:
+    result = CliRunner().invoke(cli, ["serve"], env={**env, "NEWSWATCH_SCHEDULER__TIMEZONE": "Mars/Olympus"})
+    assert result.exit_code == 1
+    assert "scheduler.timezone" in result.output and "Mars/Olympus" in result.output
+    assert "Traceback" not in result.output

@@ -185,9 +185,9 @@ def status(app: App, fmt: str) -> None:
     settings = app.settings
     try:
         registry = load_registry(settings.sources)
+        cfg = service_config(settings)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    cfg = service_config(settings)
     sources = [(s.key, s.enabled, cfg.interval_seconds(s.interval_minutes)) for s in registry]
     with app.sessions() as session:
         rows = [row.as_row() for row in source_status(session, sources)]

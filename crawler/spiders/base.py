@@ -21,7 +21,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -300,7 +300,12 @@ class ListingSpider(NewswatchSpider):
             for item in response.css(item_selector):
                 href = item.css(link_selector).get()
                 if href:
-                    found.append((response.urljoin(href.strip()), self.listing_metadata(item, response)))
+                    found.append(
+                        (
+                            response.urljoin(href.strip()),
+                            self.listing_metadata(cast(scrapy.Selector, item), response),
+                        )
+                    )
         else:
             found = [(response.urljoin(href.strip()), {}) for href in response.css(link_selector).getall()]
         limit = entry.option("max_items")

@@ -142,7 +142,9 @@ class SmtpTransport:
             if self._smtp is None:
                 self._smtp = self._connect()
             self._smtp.sendmail(sender, [recipient], payload)
-        except BaseException as exc:
+        except (
+            Exception
+        ) as exc:  # not BaseException: Ctrl-C / SystemExit must stop us (the lease recovers the row)
             error = classify(exc)
             if error.connection_lost:
                 self.close()

@@ -160,10 +160,13 @@ def quality(originals: dict[str, str]) -> None:
             copy = f"{name}~{edits}"
             docs[copy] = syndicate(originals[name], rng, edits)
             positives.append((name, copy))
-    negatives = [pair for pair in itertools.combinations(names, 2) if pair not in KNOWN_SAME]
+    same = KNOWN_SAME | {(b, a) for a, b in KNOWN_SAME}
+    negatives = [pair for pair in itertools.combinations(names, 2) if pair not in same]
     positives += [pair for pair in KNOWN_SAME if pair[0] in docs and pair[1] in docs]
     copies_of = {name: f"{name}~first byline breaks readmore" for name in names}
-    negatives += [(copies_of[a], b) for a, b in itertools.permutations(names, 2)][: 4 * len(negatives)]
+    negatives += [(copies_of[a], b) for a, b in itertools.permutations(names, 2) if (a, b) not in same][
+        : 4 * len(negatives)
+    ]
     t0 = time.perf_counter()
     feats = {k: features(v) for k, v in docs.items()}
     prints = {k: _fingerprint(f) for k, f in feats.items()}

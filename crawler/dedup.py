@@ -40,13 +40,18 @@ MIN_WORDS = 20  # bodies shorter than this carry too little text to call anythin
 WINDOW_DAYS = 7  # how far apart (publication date) an original and its copy may be
 
 _WORD = re.compile(r"\w+")
+# Chinese and Japanese are written without spaces: each of their characters counts as a word.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAS_CJK = re.compile(f"[{_CJK}]")
+_CJK_WORD = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
 _MASK64 = (1 << 64) - 1
 _SIGN = 1 << 63
 
 
 def normalise(body: str) -> list[str]:
     """The body's words, as compared: NFKC, case-folded, punctuation and layout dropped."""
-    return _WORD.findall(unicodedata.normalize("NFKC", body or "").casefold())
+    text = unicodedata.normalize("NFKC", body or "").casefold()
+    return (_CJK_WORD if _HAS_CJK.search(text) else _WORD).findall(text)
 
 
 @lru_cache(maxsize=262_144)

@@ -97,8 +97,8 @@ class TermSet:
 
     ``scan(text)`` yields ``(key, term, start, end)`` per occurrence, where ``key`` is whatever the rule
     file attached to the term (a canonical label, a tag) and ``term`` is the rule as written; a term
-    listed under several keys yields once per key. Offsets are
-    into ``text.lower()`` (the same length as ``text`` for all but a few exotic characters).
+    listed under several keys yields once per key. Offsets are into ``text.lower()`` (the same length
+    as ``text`` for all but a few exotic characters).
 
     Speed matters (every crawled article is scanned by the relevance rules and by the tagger), so the
     text is lower-cased once instead of matching case-insensitively, the alternation is a prefix tree
@@ -126,6 +126,7 @@ class TermSet:
         return self.pattern is not None
 
     def scan(self, text: str) -> Iterator[tuple[Any, str, int, int]]:
+        """Every mention in ``text``, left to right, as ``(key, term, start, end)``."""
         if self.pattern is None or not text:
             return
         for found in self.pattern.finditer(text.lower()):

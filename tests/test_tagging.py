@@ -166,3 +166,9 @@ def test_bad_config_is_a_clear_error(mapping: dict, message: str) -> None:
 )  # fmt: skip
 def test_false_friends_do_not_tag(title: str, body: str, not_expected: str) -> None:
     assert not_expected not in TAGGER.tags(title, body)
+
+
+def test_tajik_terms_tag_too() -> None:
+    body = "Шумораи муҳоҷирони меҳнатӣ афзуд. Муҳоҷират ба Русия идома дорад."
+    assert TAGGER.tags("Хабарҳо", body) == ["Migration"]
+    assert TAGGER.explain("Хабарҳо", body) == {"Migration": ["муҳоҷир*", "муҳоҷират*"]}

@@ -94,16 +94,16 @@ class Fetcher:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - http(s) only
                 body = response.read(self.max_bytes + 1)
                 if len(body) > self.max_bytes:
-                    raise CanaryError(f"{url}: response larger than {self.max_bytes} bytes")
+                    raise CanaryError(f"response larger than {self.max_bytes} bytes: {url}")
                 return Fetched(response.geturl(), response.status, body, response.headers.get("Content-Type"))
         except urllib.error.HTTPError as exc:
-            raise CanaryError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+            raise CanaryError(f"HTTP {exc.code} {exc.reason}: {url}") from None
         except urllib.error.URLError as exc:
-            raise CanaryError(f"{url}: cannot connect ({_reason(exc.reason)})") from None
+            raise CanaryError(f"cannot connect ({_reason(exc.reason)}): {url}") from None
         except TimeoutError:
-            raise CanaryError(f"{url}: no answer within {self.timeout:g} s") from None
+            raise CanaryError(f"no answer within {self.timeout:g} s: {url}") from None
         except OSError as exc:
-            raise CanaryError(f"{url}: {_reason(exc)}") from None
+            raise CanaryError(f"{_reason(exc)}: {url}") from None
 
     def _allowed(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -207,7 +207,7 @@ def entry_links(entry: EntryPoint, url: str, fetcher: Fetcher) -> list[str]:
         try:
             feed = parse_feed(fetched.body, url=fetched.url, content_type=fetched.content_type)
         except FeedError as exc:
-            raise CanaryError(f"{url} is not a readable feed: {exc}") from None
+            raise CanaryError(f"not a readable feed ({exc}): {url}") from None
         return [item.url for item in feed.entries if item.url]
     if entry.kind == "sitemap":
         return _sitemap_links(entry, fetched, fetcher)
@@ -224,7 +224,7 @@ def _sitemap_links(entry: EntryPoint, fetched: Fetched, fetcher: Fetcher, depth:
     try:
         sitemap = read_sitemap(fetched.body, fetcher.max_bytes)
     except SitemapError as exc:
-        raise CanaryError(f"{fetched.url}: {exc}") from None
+        raise CanaryError(f"{exc}: {fetched.url}") from None
     newest_first = sorted(sitemap.entries, key=lambda e: e.date.timestamp() if e.date else 0.0, reverse=True)
     if sitemap.is_index:
         if depth >= 2 or not newest_first:

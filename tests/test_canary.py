@@ -162,3 +162,11 @@ def test_cli_unknown_source_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(config), "sources", "check", "nosuch"])
     assert result.exit_code != 0
     assert "unknown source 'nosuch'" in result.output and "Traceback" not in result.output
+
+
+def test_slow_source_times_out_with_a_readable_message() -> None:
+    with ReplicaServer("ozodi") as server:
+        server.fail("/a/33128571.html", "slow", delay=3)
+        (result,) = check_sources(sources_for({"ozodi": server}), Fetcher(AGENT, timeout=0.5))
+    assert result.status == "failed"
+    assert re.search(r"no answer within 0.5 s|timed out", result.problems[0]), result.problems

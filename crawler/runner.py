@@ -58,6 +58,9 @@ def crawl_settings(
     settings.update(default_settings.overlay(dict(crawl_options or {})), priority="cmdline")
     settings.set("NEWSWATCH_DATABASE_URL", database_url, priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    settings.set(
+        "LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline"
+    )  # the caller's logging stays in charge
     return settings
 
 
@@ -76,7 +79,15 @@ def run_crawl(
     ``progress`` (e.g. a stderr writer) gets a line when a source starts, every ``PROGRESS_EVERY`` pages
     and when it ends.
     """
-    process = AsyncCrawlerProcess(crawl_settings(database_url, crawl_options, log_level))
+    quiet = logging.getLevelName(log_level) > logging.INFO
+    if quiet:
+        logging.disable(logging.INFO)  # Scrapy's start-up banner, logged before we can set its level
+    try:
+        process = AsyncCrawlerProcess(crawl_settings(database_url, crawl_options, log_level))
+    finally:
+        if quiet:
+            logging.disable(logging.NOTSET)
+    _configure_logging(log_level)  # after Scrapy's own dictConfig, which resets its loggers to DEBUG
     crawlers = []
     summaries: dict[str, CrawlSummary] = {}
     for source in sources:
@@ -108,6 +119,17 @@ def run_crawl(
 PROGRESS_EVERY = 25
 
 
+def _configure_logging(log_level: str) -> None:
+    """Keep the caller's logging (the CLI's, the scheduler's); Scrapy and Twisted speak at ``log_level``."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    for name in ("scrapy", "twisted", "asyncio"):
+        logging.getLogger(name).setLevel(log_level)
+
+
 def _report_progress(crawler: Any, key: str, progress: Callable[[str], None]) -> None:
     counts = {"responses": 0, "items": 0}
 
@@ -115,6 +137,8 @@ def _report_progress(crawler: Any, key: str, progress: Callable[[str], None]) ->
         progress(f"{key}: started")
 
     def response(response: Any, request: Any, spider: Any) -> None:
+        if request.url.endswith("/robots.txt"):
+            return
         counts["responses"] += 1
         if counts["responses"] % PROGRESS_EVERY == 0:
             progress(f"{key}: {counts['responses']} pages fetched, {counts['items']} articles kept")

@@ -164,7 +164,9 @@ class _Vocabulary:
         self.places = places
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        words = self.words[np.searchsorted(self.cdf, rng.random(size), side="right").clip(0, len(self.words) - 1)]
+        words = self.words[
+            np.searchsorted(self.cdf, rng.random(size), side="right").clip(0, len(self.words) - 1)
+        ]
         rare = rng.random(size) < RARE_SHARE
         count = int(rare.sum())
         if count:

@@ -185,7 +185,7 @@ def _fts_match(expression: str) -> ColumnElement[bool]:
     return sql_text("article_fts MATCH :fts_query").bindparams(fts_query=expression)  # type: ignore[return-value]
 
 
-_SEARCH_VECTOR = literal_column("article.search_vector")
+_SEARCH_VECTOR: ColumnElement[Any] = literal_column("article.search_vector")
 
 
 def _tsquery(expression: str) -> Any:
@@ -300,7 +300,7 @@ def search_articles(
         if floor is not None:
             stmt = stmt.where(id_col >= floor)
         stmt = stmt.order_by(score.desc(), id_col.desc()).limit(limit).offset(offset)
-        ranked = [(row[0], float(row[1])) for row in session.execute(stmt)]
+        ranked: list[tuple[int, float | None]] = [(row[0], float(row[1])) for row in session.execute(stmt)]
     else:
         if window.count <= 500:  # few matches: sort the ids themselves
             stmt = select(Article.id).where(Article.id.in_(window.ids()))
@@ -393,13 +393,13 @@ def _hydrate(
 def _snippets(session: Session, backend: _Backend | None, ids: list[int]) -> dict[int, str]:
     if backend is None:
         text_col = func.coalesce(Article.summary, func.substr(Article.body, 1, BROWSE_SNIPPET_CHARS * 2))
-        rows = session.execute(select(Article.id, text_col).where(Article.id.in_(ids)))
-        return {id_: _clean(_shorten(value or "")) for id_, value in rows}
+        plain = session.execute(select(Article.id, text_col).where(Article.id.in_(ids)))
+        return {id_: _clean(_shorten(value or "")) for id_, value in plain}
     if backend.pg:
         headline = func.ts_headline(
             literal("simple", type_=REGCONFIG), Article.body, _tsquery(backend.expression), HEADLINE_OPTIONS
         )
-        rows = session.execute(select(Article.id, headline).where(Article.id.in_(ids)))
+        rows: Iterable[Any] = session.execute(select(Article.id, headline).where(Article.id.in_(ids)))
     else:
         snippet = func.snippet(
             literal_column("article_fts"), 1, HIGHLIGHT_START, HIGHLIGHT_END, "…", SNIPPET_TOKENS

@@ -54,7 +54,10 @@ GATE_STRIDE = {"regional": 1, "readability": 4, "fundus": 6}
 FLOOR_MARGIN = 0.03  # floors sit this far under the measured figure
 DATE_SLACK = dt.timedelta(hours=14)  # UTC-12..UTC+14: a date-only value may be read in another zone
 
-_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+# Words; CJK scripts have no spaces, so each of their characters is a token.
+_TOKEN_RE = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
+)
 
 
 @dataclass(slots=True)

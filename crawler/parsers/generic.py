@@ -35,10 +35,10 @@ def extract_generic(html: str, url: str) -> ParsedPage:
     tree = _parse(html)
     if tree is None:
         return page
-    meta = extract_metadata(tree)
-    document = _extract_body(tree, url)
+    meta = extract_metadata(tree)  # before trafilatura, which prunes the tree it is given
+    document = _extract_body(tree, html, url)
 
-    title = _choose_title(meta, document.title if document is not None else None)
+    title = _choose_title(meta)
     body = _body_text(document, title)
 
     page.title = title
@@ -46,17 +46,17 @@ def extract_generic(html: str, url: str) -> ParsedPage:
     page.summary = meta.description
     page.published = meta.published
     page.modified = meta.modified
-    page.authors = meta.authors or _trafilatura_authors(document)
+    page.authors = meta.authors
     page.tags = meta.tags
-    page.language = meta.language or (document.language if document is not None else None)
+    page.language = meta.language
     if body:
         dateline = parse_dateline(body)
         if dateline is not None:
             page.dateline = dateline.place
             if not page.published and dateline.date is not None:
                 page.published = dateline.date
-    if not page.published and document is not None and document.date:
-        page.published = document.date  # htmldate's guess from the page: the last resort
+    if not page.published:
+        page.published = _guess_date(html, url)
     return page
 
 
@@ -71,12 +71,13 @@ def _parse(html: str) -> lxml_html.HtmlElement | None:
     return tree
 
 
-def _extract_body(tree: lxml_html.HtmlElement, url: str) -> trafilatura.settings.Document | None:
-    """Precision pass first; a balanced pass only when the precise one found (almost) nothing."""
+def _extract_body(tree: lxml_html.HtmlElement, html: str, url: str) -> trafilatura.settings.Document | None:
+    """Precision pass first; a balanced pass (on a fresh tree) only when it found (almost) nothing."""
     precise = _run_trafilatura(tree, url, favor_precision=True)
     if precise is not None and len(precise.text or "") >= _MIN_PRECISE_BODY:
         return precise
-    balanced = _run_trafilatura(tree, url, favor_precision=False)
+    fresh = _parse(html)
+    balanced = _run_trafilatura(fresh, url, favor_precision=False) if fresh is not None else None
     if balanced is None:
         return precise
     if precise is None or len(balanced.text or "") > len(precise.text or ""):
@@ -87,19 +88,18 @@ def _extract_body(tree: lxml_html.HtmlElement, url: str) -> trafilatura.settings
 def _run_trafilatura(
     tree: lxml_html.HtmlElement, url: str, *, favor_precision: bool
 ) -> trafilatura.settings.Document | None:
+    """trafilatura on ``tree`` (which it prunes). Metadata is ours (``metadata``), so it skips its own."""
     try:
         document = trafilatura.bare_extraction(
-            _copy(tree),
+            tree,
             url=url,
             favor_precision=favor_precision,
             include_comments=False,
             include_tables=True,
             include_images=False,
             include_links=False,
-            with_metadata=True,
+            with_metadata=False,
             deduplicate=False,
-            # No guessing from copyright lines or arbitrary dates in the text: a wrong date is worse than none.
-            date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception:  # trafilatura has many internal failure modes on broken pages
         log.warning("trafilatura failed on %s", url, exc_info=True)
@@ -107,29 +107,29 @@ def _run_trafilatura(
     return document if isinstance(document, trafilatura.settings.Document) else None
 
 
-def _copy(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
-    """trafilatura prunes the tree it is given; each pass gets its own copy."""
-    import copy
+def _guess_date(html: str, url: str) -> str | None:
+    """htmldate's reading of the page (URL, visible dates), for pages that declare none.
 
-    return copy.deepcopy(tree)
+    No extensive search: a date guessed from a copyright line or a sidebar is worse than none.
+    """
+    from htmldate import find_date
+
+    try:
+        return find_date(html, url=url, extensive_search=False, original_date=True)
+    except Exception:  # htmldate, like trafilatura, fails in many ways on broken pages
+        log.debug("htmldate failed on %s", url, exc_info=True)
+        return None
 
 
-def _choose_title(meta: PageMetadata, extracted: str | None) -> str | None:
+def _choose_title(meta: PageMetadata) -> str | None:
     """The visible headline when an <h1> is one, else the declared headline (JSON-LD/OpenGraph), else
-    trafilatura's pick, else <title> minus the site suffix.
+    <title> minus the site suffix, else the first <h1>.
 
     Sites often declare an SEO variant of the headline; what readers (and the gold files) see is the
     <h1>. An <h1> counts as the headline only if it reads like one (4+ words) and shares words with the
     declared title or the <title> element, which rules out logos and section names in <h1>.
     """
-    headline = _headline_h1(meta)
-    for candidate in (
-        headline,
-        meta.title,
-        extracted,
-        meta.h1,
-        _strip_site_suffix(meta.title_tag, meta.site_name),
-    ):
+    for candidate in (_headline_h1(meta), meta.title, meta.title_tag, meta.h1):
         if candidate and candidate.strip():
             return _strip_site_suffix(candidate.strip(), meta.site_name)
     return None
@@ -180,9 +180,3 @@ def _body_text(document: trafilatura.settings.Document | None, title: str | None
     while lines and lines[0].casefold() in titles:
         lines.pop(0)
     return normalize_body("\n".join(lines))
-
-
-def _trafilatura_authors(document: trafilatura.settings.Document | None) -> list[str]:
-    if document is None or not document.author:
-        return []
-    return [a.strip() for a in document.author.split(";") if a.strip()]

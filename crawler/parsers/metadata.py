@@ -136,6 +136,11 @@ def extract_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
                 meta.authors = _split_authors(values)
                 meta.sources["authors"] = f"meta:{key}"
                 break
+    if not meta.authors:
+        bylines = _byline_names(tree)
+        if bylines:
+            meta.authors = bylines
+            meta.sources["authors"] = "byline"
     if not meta.tags:
         for key in _TAG_KEYS:
             values = metas.get(key, [])
@@ -276,6 +281,24 @@ def _split_authors(values: list[str]) -> list[str]:
             if part and len(part) <= 80:
                 out.append(part)
     return list(dict.fromkeys(out))
+
+
+_BYLINE_XPATHS = (
+    '//*[@itemprop="author"]//*[@itemprop="name"]',
+    '//*[@itemprop="author" and not(.//*[@itemprop="name"])]',
+    '//a[@rel="author"]',
+    '//*[contains(concat(" ", normalize-space(@class), " "), " byline ")]//a',
+)
+
+
+def _byline_names(tree: lxml_html.HtmlElement) -> list[str]:
+    """Visible author markup (schema.org microdata, rel=author, a byline's links) when nothing is declared."""
+    for xpath in _BYLINE_XPATHS:
+        names = [_squash(el.get("content") or el.text_content()) for el in tree.xpath(xpath)]
+        names = [n for n in names if n and len(n) <= 80]
+        if names:
+            return _split_authors(names)
+    return []
 
 
 def _time_element(tree: lxml_html.HtmlElement) -> str | None:

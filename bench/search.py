@@ -110,7 +110,7 @@ def load_sqlite(path: str, n: int, seed: int) -> LoadStats:
     engine.dispose()
     import sqlite3
 
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=600)  # readers may hold the lock a while
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")  # a benchmark load; production keeps NORMAL
     conn.execute("PRAGMA cache_size=-262144")
@@ -198,7 +198,7 @@ def load_postgres(url: str, n: int, seed: int) -> LoadStats:
         t0 = time.perf_counter()
         cur.execute("SELECT setval('article_id_seq', (SELECT max(id) FROM article))")
         raw.commit()
-        raw.connection.autocommit = True  # type: ignore[attr-defined]
+        raw.driver_connection.autocommit = True  # type: ignore[union-attr]
         cur.execute("VACUUM ANALYZE article")
         cur.execute("VACUUM ANALYZE article_tag")
         stats.db_seconds += time.perf_counter() - t0
@@ -366,6 +366,13 @@ def main(argv: list[str] | None = None) -> None:
         have = _sqlite_count(args.db)
         if args.reuse and have == args.n:
             print(f"sqlite: reusing {args.db} ({have:,} articles)")
+        elif args.resume and 0 < have < args.n:
+            print(f"sqlite: resuming the load of {args.db} after {have:,} articles")
+            stats = load_sqlite(args.db, args.n, args.seed)
+            print(stats.report("sqlite load (resumed part)"))
+            print(
+                f"sqlite file size {Path(args.db).stat().st_size / 1e9:.2f} GB; peak RSS {_peak_mb():,.0f} MB"
+            )
         else:
             if have != -1 and have != args.n:
                 for suffix in ("", "-wal", "-shm"):

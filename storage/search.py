@@ -5,7 +5,7 @@ predicates so they use the article indexes, and tags go through the indexed ``ar
 
 Why a "window": ranking every match by bm25 / ts_rank_cd is fine for a few thousand matches but a
 common word can match half of a million-article archive, and scoring 500,000 rows takes seconds. So a
-search first takes the ids of the newest ``WINDOW`` (10,000) + 1 matches (cheap: FTS5 walks its doclist
+search first walks the newest ``WINDOW`` (2,000) + 1 matches (cheap: FTS5 walks its doclist
 backwards by rowid; PostgreSQL uses the GIN index). Up to ``WINDOW`` matches ``total`` is exact; beyond
 it ``total`` is estimated from the density of matches in that window (``total_is_estimate``). Relevance
 scores are computed for at most the ``RANK_WINDOW`` (2,000) most recently stored matches, and "newest"
@@ -48,7 +48,7 @@ HIGHLIGHT_START = "\x02"
 HIGHLIGHT_END = "\x03"
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
-WINDOW = 10_000  # matches counted exactly; beyond this counts are estimated
+WINDOW = 2_000  # matches counted exactly; beyond this counts are estimated
 RANK_WINDOW = 2_000  # matches scored by bm25 / ts_rank_cd; beyond this the newest RANK_WINDOW are scored
 SQLITE_FILTER_INDEX = "INDEXED BY ix_article_search_filter"  # migration 0002
 COUNT_CAP = 10_000  # browse-mode counts stop here
@@ -152,16 +152,25 @@ def _aware(value: dt.datetime | None, name: str) -> dt.datetime | None:
     return value
 
 
-def _filter_clauses(filters: SearchFilters) -> list[ColumnElement[bool]]:
+def _filter_clauses(filters: SearchFilters, id_col: Any = None) -> list[ColumnElement[bool]]:
+    """Column predicates for the filters; the tag test is keyed on ``id_col`` (default article.id)."""
+    clauses = _article_clauses(filters)
+    if filters.tags:
+        clauses.append(_tag_clause(filters, Article.id if id_col is None else id_col))
+    return clauses
+
+
+def _tag_clause(filters: SearchFilters, id_col: Any) -> ColumnElement[bool]:
+    return exists().where(ArticleTag.article_id == id_col, ArticleTag.tag.in_(list(filters.tags)))
+
+
+def _article_clauses(filters: SearchFilters) -> list[ColumnElement[bool]]:
+    """The filters answered by article columns (everything but tags)."""
     clauses: list[ColumnElement[bool]] = []
     if filters.sources:
         clauses.append(Article.source.in_(list(filters.sources)))
     if filters.languages:
         clauses.append(Article.language.in_(list(filters.languages)))
-    if filters.tags:
-        clauses.append(
-            exists().where(ArticleTag.article_id == Article.id, ArticleTag.tag.in_(list(filters.tags)))
-        )
     since = _aware(filters.since, "since")
     until = _aware(filters.until, "until")
     if since is not None:
@@ -199,15 +208,20 @@ class _Backend:
         self.pg = _is_pg(session)
         self.expression = to_tsquery(query) if self.pg else to_fts5(query)
 
-    def matches(
-        self, stmt: Select[Any], filters: list[ColumnElement[bool]], *, join: bool = False
-    ) -> Select[Any]:
-        """Restrict a statement over Article (or over article_fts on SQLite) to matching rows."""
+    def matches(self, stmt: Select[Any], filters: SearchFilters, *, join: bool = False) -> Select[Any]:
+        """Restrict a statement over Article (or over article_fts on SQLite) to matching rows.
+
+        On SQLite the article row is joined only when a filter needs one of its columns (or the
+        caller asks); a tag filter alone is checked against article_tag by the FTS rowid.
+        """
         if self.pg:
-            return stmt.where(_SEARCH_VECTOR.op("@@")(_tsquery(self.expression)), *filters)
+            return stmt.where(_SEARCH_VECTOR.op("@@")(_tsquery(self.expression)), *_filter_clauses(filters))
         stmt = stmt.where(_fts_match(self.expression))
-        if filters or join:
-            stmt = stmt.join(Article, Article.id == _FTS_ROWID).where(*filters)
+        if filters.tags:
+            stmt = stmt.where(_tag_clause(filters, _FTS_ROWID))
+        columns = _article_clauses(filters)
+        if columns or join:
+            stmt = stmt.join(Article, Article.id == _FTS_ROWID).where(*columns)
             stmt = stmt.with_hint(Article, SQLITE_FILTER_INDEX, "sqlite")
         return stmt
 
@@ -225,30 +239,38 @@ class _Backend:
 
 
 class _Window:
-    """What the newest ``size`` + 1 matches tell us, computed inside the database (no id lists in Python)."""
+    """Counts and cut-off ids from the newest ``size`` + 1 matches, in one pass inside the database."""
 
-    def __init__(self, session: Session, backend: _Backend, filters: list[ColumnElement[bool]], size: int):
-        self.session, self.backend, self.filters, self.size = session, backend, filters, size
+    def __init__(
+        self, session: Session, backend: _Backend, filters: SearchFilters, size: int, rank_size: int
+    ):
+        self.session, self.size = session, size
         id_col = backend.id_column()
-        self.probe = backend.matches(backend.base(id_col), filters).order_by(id_col.desc())
-        capped = self.probe.limit(size + 1).subquery()
-        count, newest = session.execute(select(func.count(), func.max(capped.c[0]))).one()
+        self.probe = backend.matches(backend.base(id_col.label("id")), filters).order_by(id_col.desc())
+        newest_first = self.probe.limit(size + 1).subquery()  # the LIMIT applies before numbering
+        rank = func.row_number().over(order_by=newest_first.c.id.desc()).label("rn")
+        inner = select(newest_first.c.id, rank).subquery()
+        count, newest, rank_floor, floor = session.execute(
+            select(
+                func.count(),
+                func.max(inner.c.id),
+                func.min(inner.c.id).filter(inner.c.rn <= rank_size),
+                func.min(inner.c.id).filter(inner.c.rn <= size),
+            )
+        ).one()
         self.count = min(int(count or 0), size)
         self.more = int(count or 0) > size
         self.newest = newest
-
-    def nth(self, k: int) -> int:
-        """Id of the k-th newest match (1-based; k <= count)."""
-        return int(self.session.scalar(self.probe.offset(k - 1).limit(1)))
+        self.rank_floor = rank_floor if int(count or 0) > rank_size else None  # lowest id to score
+        self.floor = floor if self.more else None  # lowest id of the window
 
     def ids(self) -> list[int]:
         return list(self.session.scalars(self.probe.limit(self.size)))
 
     def estimate_total(self) -> int:
-        """Matches in [floor, newest match] scaled to the whole id range."""
-        floor = self.nth(self.size)
+        """Matches in [window floor, newest match] scaled to the whole id range."""
         top = self.session.scalar(select(func.max(Article.id))) or self.newest
-        span = max(self.newest - floor + 1, 1)
+        span = max(self.newest - (self.floor or 0) + 1, 1)
         return max(self.size + 1, round(self.size * top / span))
 
 
@@ -278,7 +300,8 @@ def search_articles(
         return _browse(session, filters, clauses, limit, offset)
     backend = _Backend(session, query)
     size = max(WINDOW, offset + limit)
-    window = _Window(session, backend, clauses, size)
+    rank_size = max(RANK_WINDOW, offset + limit)
+    window = _Window(session, backend, filters, size, rank_size)
     page = SearchPage(hits=[], total=window.count, offset=offset, limit=limit)
     if window.more:
         page.total = window.estimate_total()
@@ -288,15 +311,14 @@ def search_articles(
         return page
     id_col = backend.id_column()
     if order == "relevance":
-        rank_size = max(RANK_WINDOW, offset + limit)
-        floor = window.nth(rank_size) if window.count > rank_size else None
+        floor = window.rank_floor
         if floor is not None:
             page.window_limited = True
             page.notes.append(
                 f"ranked the {rank_size:,} most recently stored matches; add words or filters to narrow"
             )
         score = backend.score().label("score")
-        stmt = backend.matches(backend.base(id_col, score), clauses)
+        stmt = backend.matches(backend.base(id_col, score), filters)
         if floor is not None:
             stmt = stmt.where(id_col >= floor)
         stmt = stmt.order_by(score.desc(), id_col.desc()).limit(limit).offset(offset)
@@ -305,11 +327,11 @@ def search_articles(
         if window.count <= 500:  # few matches: sort the ids themselves
             stmt = select(Article.id).where(Article.id.in_(window.ids()))
         else:
-            stmt = backend.matches(backend.base(Article.id), clauses, join=True)
-            if window.more:
+            stmt = backend.matches(backend.base(Article.id), filters, join=True)
+            if window.floor is not None:
                 page.window_limited = True
                 page.notes.append(f"sorted the {size:,} most recently stored matches by date")
-                stmt = stmt.where(id_col >= window.nth(size))
+                stmt = stmt.where(id_col >= window.floor)
         stmt = stmt.order_by(*_newest_order(session)).limit(limit).offset(offset)
         ranked = [(id_, None) for id_ in session.scalars(stmt)]
     page.hits = _hydrate(session, backend, ranked)
@@ -449,10 +471,10 @@ def matching_article_ids(
         if backend is None:
             stmt = select(Article.id).where(Article.id.in_(chunk), *clauses)
         elif backend.pg:
-            stmt = backend.matches(select(Article.id).where(Article.id.in_(chunk)), clauses)
+            stmt = backend.matches(select(Article.id).where(Article.id.in_(chunk)), filters)
         else:
             stmt = select(_FTS_ROWID).select_from(_FTS).where(_FTS_ROWID.between(chunk[0], chunk[-1]))
-            stmt = backend.matches(stmt, clauses)
+            stmt = backend.matches(stmt, filters)
         wanted = set(chunk)
         found.update(id_ for id_ in session.scalars(stmt) if id_ in wanted)
     return found
@@ -483,9 +505,9 @@ def iter_matching_articles(
     if query is not None:
         backend = _Backend(session, query)
         if backend.pg:
-            stmt = backend.matches(stmt, [])
+            stmt = backend.matches(stmt, SearchFilters())
         else:  # the id set from FTS5, then the wide rows in id order
-            stmt = stmt.where(Article.id.in_(backend.matches(backend.base(_FTS_ROWID), [])))
+            stmt = stmt.where(Article.id.in_(backend.matches(backend.base(_FTS_ROWID), SearchFilters())))
     stmt = stmt.order_by(Article.id).execution_options(yield_per=batch_size)
     for row in session.execute(stmt):
         yield dict(row._mapping)

@@ -21,6 +21,7 @@ from scrapy.exceptions import DropItem
 from sqlalchemy import update
 
 from crawler.dedup import link_duplicates, simhash
+from crawler.middlewares import CONDITIONAL
 from crawler.normalize import NotAnArticle, detect_language, normalize_page
 from crawler.relevance import RelevanceRules
 from crawler.spiders.base import FetchedArticle
@@ -154,7 +155,8 @@ class StorePipeline(_Stage):
         crawler.signals.connect(self._spider_error, signal=signals.spider_error)
 
     def _spider_error(self, failure: Any, response: Any, spider: Any = None) -> None:
-        self.spider.count_error(response.meta.get("listing_url") if response is not None else None)
+        meta = response.meta if response is not None else {}
+        self.spider.count_error(meta.get("listing_url"), listing_page=CONDITIONAL in meta)
 
     def open_spider(self) -> None:
         logging.getLogger().addHandler(self.excerpt)

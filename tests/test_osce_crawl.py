@@ -201,6 +201,20 @@ def test_failing_pages_are_counted_and_the_run_goes_on(sqlite_url: str, server: 
 
 
 @pytest.mark.slow
+def test_a_failed_listing_page_keeps_the_listing_from_being_skipped_next_time(
+    sqlite_url: str, server: ReplicaServer
+) -> None:
+    server.fail(GENERAL_LISTING + "?page=1", "status", status=500)
+    first = crawl(sqlite_url, server)
+    assert first["errors"] == 1 and first["new"] < RELEVANT
+    server.clear_faults()
+    server.clear_log()
+    second = crawl(sqlite_url, server)
+    assert (second["errors"], first["new"] + second["new"]) == (0, RELEVANT)
+    assert GENERAL_LISTING + "?page=1" in server.paths()
+
+
+@pytest.mark.slow
 def test_robots_txt_is_obeyed_and_a_transient_error_is_retried(
     sqlite_url: str, server: ReplicaServer
 ) -> None:

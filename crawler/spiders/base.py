@@ -7,9 +7,11 @@ A scheduled run must cost almost nothing when nothing changed. So a listing spid
 2. checks all links of a listing page against the archive in one query (``known_urls``, by canonical
    URL) and requests only the unknown ones;
 3. stops paginating when a whole page is already known, or after ``max_pages`` pages
-   (``NEWSWATCH_MAX_PAGES`` for scheduled runs, ``--backfill --max-pages N`` to walk deeper);
+   (``NEWSWATCH_MAX_PAGES`` for scheduled runs, ``--backfill --max-pages N`` to walk deeper); after a
+   run that counted errors, the next one walks ``max_pages`` deep to catch up;
 4. stores the new validators only at the end of a run in which nothing behind that listing failed,
-   so a failed article is retried next time instead of hiding behind a 304.
+   so a failed article is retried next time instead of hiding behind a 304;
+5. remembers pages it fetched and dropped (not relevant, not an article) so they are not fetched again.
 
 Subclasses set ``name`` and may override ``listing_metadata`` (per-item metadata from the listing page,
 used as a fallback for the article and for relevance) and ``site_parser``.
@@ -40,7 +42,7 @@ from crawler.parsers.layered import extract_article
 from crawler.sources import EntryPoint, Source, load_registry, load_site_parser
 from storage.db import make_engine, make_session_factory, session_scope
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.models import Article, HttpValidator
+from storage.models import Article, CrawlRun, HttpValidator
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -96,6 +98,17 @@ class Archive:
         with self.sessions() as session:
             row = session.scalars(select(HttpValidator).where(HttpValidator.url == url)).first()
             return (row.etag, row.last_modified) if row else None
+
+    def last_run_had_errors(self, source: str) -> bool:
+        """Did this source's previous run fail or count errors? Then this run walks past known pages."""
+        with self.sessions() as session:
+            row = session.execute(
+                select(CrawlRun.status, CrawlRun.errors)
+                .where(CrawlRun.source == source)
+                .order_by(CrawlRun.id.desc())
+                .limit(1)
+            ).first()
+        return row is not None and (row.status != "ok" or row.errors > 0)
 
     def save_validators(self, validators: Mapping[str, tuple[str | None, str | None]]) -> None:
         if not validators:
@@ -183,12 +196,23 @@ class NewswatchSpider(scrapy.Spider):
         self.fresh_validators: dict[str, tuple[str | None, str | None]] = {}
         self.always_relevant_urls: set[str] = set()
         self.dropped: dict[str, tuple[str | None, str | None]] = {}
+        self.listing_failed = False
+        # After a run with errors, walk max_pages deep even through known pages: what a failed page
+        # hid (a listing page, say) is behind pages that are all known by now.
+        self.catch_up = not self.backfill and self.archive.last_run_had_errors(self.source.key)
 
     # --- counters the store pipeline reads -------------------------------------------------------
-    def count_error(self, listing_url: str | None = None) -> None:
+    def count_error(self, listing_url: str | None = None, *, listing_page: bool = False) -> None:
+        """Count a failure; the listing it came from keeps no validators (so the next run looks again).
+
+        A failed listing page itself (page 2 of 3, say) keeps *no* listing validators this run: otherwise
+        page 1 would answer 304 next time and the items only page 2 shows would never be fetched.
+        """
         self.errors += 1
         if listing_url:
             self.failed_listings.add(listing_url)
+        if listing_page:
+            self.listing_failed = True
 
     def stored_validators(self, url: str) -> tuple[str | None, str | None] | None:
         """Validators for a conditional GET (called by ConditionalGetMiddleware)."""
@@ -201,7 +225,7 @@ class NewswatchSpider(scrapy.Spider):
     def commit_validators(self, *, run_ok: bool = True) -> None:
         """Remember dropped pages, and ETag/Last-Modified of listings whose every article made it."""
         keep = dict(self.dropped)
-        if run_ok:
+        if run_ok and not self.listing_failed:
             keep.update(
                 {url: v for url, v in self.fresh_validators.items() if url not in self.failed_listings}
             )
@@ -216,7 +240,7 @@ class NewswatchSpider(scrapy.Spider):
             logger.info("%s: %s skipped: %s", self.source.key, request.url, failure.getErrorMessage())
             self.crawler.stats.inc_value("newswatch/skipped")
             return
-        self.count_error(request.meta.get("listing_url"))
+        self.count_error(request.meta.get("listing_url"), listing_page=CONDITIONAL in request.meta)
         logger.error("%s: %s failed: %s", self.source.key, request.url, failure.getErrorMessage())
 
 
@@ -285,7 +309,11 @@ class ListingSpider(NewswatchSpider):
             )
         all_known = bool(by_canonical) and known.issuperset(by_canonical)
         walked = response.meta["pages_walked"]
-        if not by_canonical or walked >= self.max_pages or (all_known and not self.backfill):
+        if (
+            not by_canonical
+            or walked >= self.max_pages
+            or (all_known and not (self.backfill or self.catch_up))
+        ):
             return
         next_request = self.next_page(response, entry, entry_index)
         if next_request is not None:

@@ -345,6 +345,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="skip loading if --db already holds --n articles"
     )
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted load of --db")
     parser.add_argument(
         "--pg-url", help="also benchmark PostgreSQL (its public schema is dropped and rebuilt)"
     )

@@ -73,7 +73,10 @@ def features(body: str) -> np.ndarray:
     words = normalise(body)
     if not words:
         return np.zeros(0, dtype=np.uint64)
-    hashes = np.fromiter((_word_hash(w) for w in words), dtype=np.uint64, count=len(words))
+    vocabulary = dict.fromkeys(words)  # hash each distinct word once, then look up in C (map)
+    for word in vocabulary:
+        vocabulary[word] = _word_hash(word)
+    hashes = np.fromiter(map(vocabulary.__getitem__, words), dtype=np.uint64, count=len(words))
     if len(words) < SHINGLE:
         return np.unique(_mix(hashes))
     combined = hashes[: len(words) - SHINGLE + 1].copy()

@@ -347,6 +347,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--resume", action="store_true", help="continue an interrupted load of --db")
     parser.add_argument(
+        "--pg-reuse", action="store_true", help="skip the PostgreSQL load if it holds --n articles"
+    )
+    parser.add_argument(
         "--pg-url", help="also benchmark PostgreSQL (its public schema is dropped and rebuilt)"
     )
     parser.add_argument("--skip-sqlite", action="store_true")
@@ -391,12 +394,25 @@ def main(argv: list[str] | None = None) -> None:
         run_queries(f"sqlite:///{args.db}", "sqlite", queries, args.repeats)
     if args.pg_url:
         try:
-            stats = load_postgres(args.pg_url, args.n, args.seed)
+            if args.pg_reuse and _pg_count(args.pg_url) == args.n:
+                print(f"postgresql: reusing {args.n:,} articles")
+            else:
+                print(load_postgres(args.pg_url, args.n, args.seed).report("postgresql load (COPY)"))
         except Exception as exc:  # noqa: BLE001 - unreachable server: report and carry on
             print(f"postgresql: skipped ({exc.__class__.__name__}: {str(exc).splitlines()[0]})")
         else:
-            print(stats.report("postgresql load (COPY)"))
             run_queries(args.pg_url, "postgresql", queries, args.repeats)
+
+
+def _pg_count(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT coalesce(max(id), 0) FROM article")).scalar() or 0)
+    except Exception:  # noqa: BLE001 - no schema yet
+        return -1
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

@@ -96,6 +96,16 @@ def test_simhash_is_a_stable_signed_64_bit_integer() -> None:
     assert simhash("   \n ") == 0
 
 
+def test_fingerprints_are_pinned_because_the_archive_stores_them() -> None:
+    """Changing normalisation, shingling or hashing silently would make stored fingerprints useless."""
+    assert simhash(
+        "The OSCE Programme Office in Dushanbe supports border management training for officers."
+    ) == (51792909646595330)
+    assert simhash("Президент Таджикистана Эмомали Рахмон провёл встречу с делегацией ОБСЕ в Душанбе.") == (
+        -5408373138317372645
+    )
+
+
 def test_some_fingerprints_are_negative_so_they_fit_bigint() -> None:
     values = [
         simhash(f"article number {i} about a different matter entirely, word {i * 7}") for i in range(40)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 
 import trafilatura
 from lxml import html as lxml_html
@@ -36,7 +37,7 @@ def extract_generic(html: str, url: str) -> ParsedPage:
     if tree is None:
         return page
     meta = extract_metadata(tree)  # before trafilatura, which prunes the tree it is given
-    document = _extract_body(tree, html, url)
+    document = _extract_body(tree, html, url, meta.article_body)
 
     title = _choose_title(meta)
     body = _body_text(document, title)
@@ -71,18 +72,52 @@ def _parse(html: str) -> lxml_html.HtmlElement | None:
     return tree
 
 
-def _extract_body(tree: lxml_html.HtmlElement, html: str, url: str) -> trafilatura.settings.Document | None:
-    """Precision pass first; a balanced pass (on a fresh tree) only when it found (almost) nothing."""
+def _extract_body(
+    tree: lxml_html.HtmlElement, html: str, url: str, declared_body: str | None
+) -> trafilatura.settings.Document | None:
+    """Precision pass first; a balanced pass (on a fresh tree) only when the precise one looks short.
+
+    Short means: almost nothing, or much less than the page's own JSON-LD ``articleBody`` (a publisher's
+    declaration is the one cheap reference we have for what the whole article says).
+    """
     precise = _run_trafilatura(tree, url, favor_precision=True)
-    if precise is not None and len(precise.text or "") >= _MIN_PRECISE_BODY:
+    precise_text = precise.text if precise is not None else ""
+    reference = _tokens(declared_body) if declared_body and len(declared_body) >= _MIN_DECLARED_BODY else None
+    if len(precise_text or "") >= _MIN_PRECISE_BODY and (
+        reference is None or _recall(precise_text, reference) >= _MIN_RECALL_OF_DECLARED
+    ):
         return precise
     fresh = _parse(html)
     balanced = _run_trafilatura(fresh, url, favor_precision=False) if fresh is not None else None
-    if balanced is None:
+    if balanced is None or not balanced.text:
         return precise
-    if precise is None or len(balanced.text or "") > len(precise.text or ""):
+    if precise is None or not precise_text:
         return balanced
-    return precise
+    if reference is not None:
+        return balanced if _f1(balanced.text, reference) > _f1(precise_text, reference) else precise
+    return balanced if len(balanced.text) > len(precise_text) else precise
+
+
+_WORDS_RE = re.compile(r"\w+")
+_MIN_DECLARED_BODY = 300
+_MIN_RECALL_OF_DECLARED = 0.8
+
+
+def _tokens(text: str) -> Counter[str]:
+    return Counter(_WORDS_RE.findall(text.lower()))
+
+
+def _recall(text: str, reference: Counter[str]) -> float:
+    return sum((_tokens(text) & reference).values()) / max(1, sum(reference.values()))
+
+
+def _f1(text: str, reference: Counter[str]) -> float:
+    got = _tokens(text)
+    overlap = sum((got & reference).values())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(got.values()), overlap / sum(reference.values())
+    return 2 * precision * recall / (precision + recall)
 
 
 def _run_trafilatura(

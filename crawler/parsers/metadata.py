@@ -90,6 +90,7 @@ class PageMetadata:
     tags: list[str] = field(default_factory=list)
     site_name: str | None = None
     content_type: str | None = None  # the JSON-LD @type that matched, e.g. "NewsArticle"
+    article_body: str | None = None  # JSON-LD articleBody: the publisher's own plain-text body, if declared
     sources: dict[str, str] = field(default_factory=dict)  # field -> where it came from (for debugging)
 
 
@@ -114,6 +115,9 @@ def extract_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
             meta.tags = [k for k in (_text(x) for x in keywords) if k]
         elif isinstance(keywords, str):
             meta.tags = [k.strip() for k in keywords.split(",") if k.strip()]
+        article_body = ld.get("articleBody")
+        if isinstance(article_body, str) and article_body.strip():
+            meta.article_body = html_lib.unescape(article_body) if "&" in article_body else article_body
         publisher = ld.get("publisher")
         if isinstance(publisher, dict):
             _set(meta, "site_name", _text(publisher.get("name")), "json-ld")

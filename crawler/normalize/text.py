@@ -50,11 +50,12 @@ def first_sentences(text: str, *, max_sentences: int = 3, min_chars: int = 160, 
     sentences: list[str] = []
     start = 0
     for m in _SENTENCE_END_RE.finditer(flat):
-        candidate = flat[start : m.start() + (len(m.group(0)) - len(m.group(0).lstrip("\"'”»)]")))]
-        last_word = candidate.rstrip(".!?…\"'”»)]").rsplit(" ", 1)[-1].lower()
+        end = m.start() + len(m.group(0).rstrip())  # keep a closing quote or bracket with its sentence
+        sentence = flat[start:end].strip()
+        last_word = sentence.rstrip(".!?…\"'”»)]").rsplit(" ", 1)[-1].lower()
         if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
-            continue
-        sentences.append(flat[start : m.start() + len(m.group(0).rstrip())].strip())
+            continue  # "Mr. Smith", "U.S. envoy", "J. Doe"
+        sentences.append(sentence)
         start = m.end()
         if len(sentences) >= max_sentences or (len(sentences) >= 2 and len(" ".join(sentences)) >= min_chars):
             break

@@ -81,9 +81,9 @@ def _extract_body(
     declaration is the one cheap reference we have for what the whole article says).
     """
     precise = _run_trafilatura(tree, url, favor_precision=True)
-    precise_text = precise.text if precise is not None else ""
+    precise_text: str = (precise.text if precise is not None else None) or ""
     reference = _tokens(declared_body) if declared_body and len(declared_body) >= _MIN_DECLARED_BODY else None
-    if len(precise_text or "") >= _MIN_PRECISE_BODY and (
+    if len(precise_text) >= _MIN_PRECISE_BODY and (
         reference is None or _recall(precise_text, reference) >= _MIN_RECALL_OF_DECLARED
     ):
         return precise

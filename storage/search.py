@@ -267,11 +267,23 @@ class _Window:
     def ids(self) -> list[int]:
         return list(self.session.scalars(self.probe.limit(self.size)))
 
-    def estimate_total(self) -> int:
-        """Matches in [window floor, newest match] scaled to the whole id range."""
+    def estimate_total(self, filters: SearchFilters) -> int:
+        """Matches in [window floor, newest match] scaled to the id range the filters allow.
+
+        Ids grow with arrival time, so a date filter narrows the range: its ends are taken from the
+        first and last article published inside the dates (one index seek each). Backfilled articles
+        make this approximate, which is why the page says ``total_is_estimate``.
+        """
         top = self.session.scalar(select(func.max(Article.id))) or self.newest
+        bottom = 0
+        if filters.since is not None:
+            first = select(Article.id).where(Article.published_at >= filters.since)
+            bottom = self.session.scalar(first.order_by(Article.published_at).limit(1)) or 0
+        if filters.until is not None:
+            last = select(Article.id).where(Article.published_at <= filters.until)
+            top = self.session.scalar(last.order_by(Article.published_at.desc()).limit(1)) or top
         span = max(self.newest - (self.floor or 0) + 1, 1)
-        return max(self.size + 1, round(self.size * top / span))
+        return max(self.size + 1, round(self.size * max(top - bottom, span) / span))
 
 
 def _limits(limit: int, offset: int) -> tuple[int, int]:
@@ -304,7 +316,7 @@ def search_articles(
     window = _Window(session, backend, filters, size, rank_size)
     page = SearchPage(hits=[], total=window.count, offset=offset, limit=limit)
     if window.more:
-        page.total = window.estimate_total()
+        page.total = window.estimate_total(filters)
         page.total_is_estimate = True
         page.notes.append(f"more than {size:,} matches; the total is estimated")
     if not window.count or offset >= window.count:

@@ -43,7 +43,7 @@ class CrawlOutcome:
     """How one scheduled crawl ended, as the parent saw it."""
 
     source: str
-    status: str  # ok | failed | timeout | killed | skipped
+    status: str  # ok | failed | timeout | killed | skipped | busy (another process crawls it)
     run_id: int | None = None
     exit_code: int | None = None
     pages_fetched: int = 0
@@ -118,7 +118,7 @@ class CrawlRunner:
                 busy_pid = self._live_run_elsewhere(source_key)
                 if busy_pid:
                     log.info("crawl %s skipped: process %d is still crawling it", source_key, busy_pid)
-                    return CrawlOutcome(source_key, "skipped", log_tail=f"process {busy_pid} is crawling it")
+                    return CrawlOutcome(source_key, "busy", log_tail=f"process {busy_pid} is crawling it")
                 with log_path.open("wb") as child_log:
                     proc = subprocess.Popen(
                         self.child_command,
@@ -164,12 +164,21 @@ class CrawlRunner:
 
     def _live_run_elsewhere(self, source_key: str) -> int | None:
         """The pid of a live process still crawling this source (a manual `newswatch crawl`, or the
-        child of a killed predecessor finishing up), so we never crawl one source twice at once."""
-        with self.session_factory() as session:
-            pids = session.scalars(
-                select(CrawlRun.pid).where(CrawlRun.source == source_key, CrawlRun.status == "running")
+        child of a killed predecessor finishing up), so we never crawl one source twice at once.
+
+        'running' rows of processes that no longer exist are closed as killed on the way.
+        """
+        with session_scope(self.session_factory) as session:
+            runs = session.scalars(
+                select(CrawlRun).where(CrawlRun.source == source_key, CrawlRun.status == "running")
             ).all()
-        return next((pid for pid in pids if pid_alive(pid)), None)
+            for run in runs:
+                if pid_alive(run.pid):
+                    return run.pid
+                run.status, run.finished_at = "killed", utcnow()
+                note = f"closed by the scheduler: process {run.pid} no longer exists"
+                run.log_excerpt = f"{run.log_excerpt}\n{note}" if run.log_excerpt else note
+        return None
 
     def _settle(
         self, source_key: str, proc: subprocess.Popen[bytes], *, timed_out: bool, terminated: bool, tail: str

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 def run_was_bad(outcome: CrawlOutcome) -> str | None:
     """Why this run counts against the source (None when it was healthy)."""
-    if outcome.status == "skipped":
+    if outcome.status in ("skipped", "busy"):
         return None
     if not outcome.ok:
         return f"the crawl ended '{outcome.status}' (exit status {outcome.exit_code})"

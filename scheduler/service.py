@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_LEASE_LOST = 3
+BUSY_RETRY_SECONDS = 30.0
 
 
 class _ActiveJobs:
@@ -292,11 +293,25 @@ class Service:
 
     def crawl_source(self, source_key: str) -> CrawlOutcome:
         outcome = self.runner.run(source_key)
-        if outcome.status != "skipped":
+        if outcome.status == "busy":
+            # Another process (a killed predecessor's child finishing, a manual crawl) has it: try again
+            # soon rather than a whole interval later, so a catch-up run is not lost.
+            self._retry_soon(source_key)
+        elif outcome.status != "skipped":
             record_outcome(self.sessions, outcome, failure_threshold=self.config.failure_threshold,
                            admin_email=self.config.mail.admin_email)  # fmt: skip
             self.outcomes.append(outcome)
         return outcome
+
+    def _retry_soon(self, source_key: str) -> None:
+        source = next((s for s in self.sources if s.key == source_key), None)
+        interval = self.config.interval_seconds(source.interval_minutes if source else None)
+        delay = min(BUSY_RETRY_SECONDS, interval)
+        if self.scheduler is not None and not self._stop.is_set():
+            self.scheduler.modify_job(
+                f"crawl:{source_key}", next_run_time=utcnow() + dt.timedelta(seconds=delay)
+            )
+            log.info("crawl %s: busy elsewhere, retrying in %.0f s", source_key, delay)
 
     def send_digests(self, frequency: str) -> None:
         queued = queue_digests(self.sessions, self.config.mail, frequency)

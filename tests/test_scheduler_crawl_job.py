@@ -110,7 +110,7 @@ def test_one_source_never_runs_twice_at_once(db_url, session_factory) -> None:
     thread.start()
     pid = wait_for_running_pid(session_factory, "killed")
     assert crawl.run("killed").status == "skipped"  # same runner
-    assert runner(db_url, session_factory).run("killed").status == "skipped"  # a restarted service
+    assert runner(db_url, session_factory).run("killed").status == "busy"  # a restarted service
     crawl.stop(timeout_seconds=0)
     thread.join(30)
     assert not pid_alive(pid)
@@ -200,3 +200,14 @@ def test_housekeeping_prunes_old_raw_html_and_optimizes(db_url, session_factory)
 @pytest.mark.parametrize("pid", [None, 0, -1])
 def test_no_pid_is_not_alive(pid) -> None:
     assert pid_alive(pid) is False
+
+
+def test_a_run_left_running_by_a_dead_process_is_closed_and_does_not_block(db_url, session_factory) -> None:
+    with session_scope(session_factory) as session:
+        session.add(CrawlRun(source="works", status="running", pid=dead_pid()))
+    assert runner(db_url, session_factory).run("works").status == "ok"
+    with session_factory() as session:
+        statuses = session.scalars(
+            select(CrawlRun.status).where(CrawlRun.source == "works").order_by(CrawlRun.id)
+        )
+        assert list(statuses) == ["killed", "ok"]

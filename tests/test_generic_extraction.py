@@ -260,3 +260,13 @@ def test_no_site_parser_means_generic_without_fallback_marks() -> None:
     assert page.extraction == "generic"
     assert page.fallback_fields == []
     assert page.title == "Border security course opens in Dushanbe"
+
+
+def test_double_escaped_meta_content_is_unescaped() -> None:
+    head = (
+        '<meta property="og:title" content="Tajikistan &amp;amp; OSCE: &amp;#8220;talks&amp;#8221; continue">'
+    )
+    from lxml import html as lxml_html
+
+    meta = extract_metadata(lxml_html.fromstring(article_html(head)))
+    assert meta.title == "Tajikistan & OSCE: “talks” continue"

@@ -268,3 +268,9 @@ def test_fundus_gold_texts_only_lose_invisible_characters() -> None:
                 assert squash(repair_text(text)) == squash(expected), f"{gold_path.name}: {text[:80]!r}"
                 checked += 1
     assert checked > 1000
+
+
+@needs_seeds
+def test_repair_is_idempotent() -> None:
+    once = repair_text(DAMAGED_SEED.read_text(encoding="utf-8"))
+    assert repair_text(once) == once

@@ -175,6 +175,9 @@ def _squash(text: str | None) -> str:
     return " ".join(text.split()) if text else ""
 
 
+_ENTITY_RE = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,6}|[a-zA-Z]{2,8});")
+
+
 def _meta_values(tree: lxml_html.HtmlElement) -> dict[str, list[str]]:
     """All <meta> name/property/itemprop/http-equiv -> content values, keys lowercased, document order."""
     out: dict[str, list[str]] = {}
@@ -182,6 +185,8 @@ def _meta_values(tree: lxml_html.HtmlElement) -> dict[str, list[str]]:
         content = el.get("content")
         if content is None or not content.strip():
             continue
+        if "&" in content and _ENTITY_RE.search(content):  # double-escaped by the CMS: "AT&amp;amp;T"
+            content = html_lib.unescape(content)
         for attr in ("property", "name", "itemprop", "http-equiv"):
             key = el.get(attr)
             if key:

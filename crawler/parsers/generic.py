@@ -174,6 +174,10 @@ _WORD_RE = re.compile(r"[^\W_]{4,}")
 
 
 def _headline_h1(meta: PageMetadata) -> str | None:
+    """The <h1> sharing most words with the declared title or <title>, if it reads like a headline.
+
+    (Taking a lone <h1> unconditionally was measured: fundus title exact-match fell 0.748 -> 0.744.)
+    """
     reference = {
         w.casefold() for text in (meta.title, meta.title_tag) if text for w in _WORD_RE.findall(text)
     }

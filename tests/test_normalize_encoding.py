@@ -274,3 +274,15 @@ def test_fundus_gold_texts_only_lose_invisible_characters() -> None:
 def test_repair_is_idempotent() -> None:
     once = repair_text(DAMAGED_SEED.read_text(encoding="utf-8"))
     assert repair_text(once) == once
+
+
+def test_utf8_bytes_beat_a_stale_single_byte_label() -> None:
+    page = '<html><head><meta charset="windows-1251"></head><body><p>Ҳукумати Тоҷикистон ва САҲА</p></body></html>'
+    text, encoding = decode_html(page.encode("utf-8"))
+    assert "Ҳукумати Тоҷикистон ва САҲА" in text and encoding == "utf-8"
+    text, encoding = decode_html(page.encode("utf-8"), "windows-1251")
+    assert "Ҳукумати Тоҷикистон ва САҲА" in text and encoding == "utf-8"
+    # A genuine windows-1251 page is not valid UTF-8 and keeps its label.
+    russian = page.replace("Ҳукумати Тоҷикистон ва САҲА", "Правительство Таджикистана и ОБСЕ")
+    text, encoding = decode_html(russian.encode("cp1251"))
+    assert "Правительство Таджикистана и ОБСЕ" in text and encoding == "cp1251"

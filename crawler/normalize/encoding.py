@@ -99,6 +99,10 @@ def decode_html(data: bytes, declared_encoding: str | None = None) -> tuple[str,
     """
     header = f"text/html; charset={declared_encoding}" if declared_encoding else None
     encoding, text = html_to_unicode(header, data, default_encoding="utf-8", auto_detect_fun=_detect)
+    if _is_multibyte_utf8(data) and resolve_encoding(encoding) not in _UTF8_NAMES:
+        # A migrated CMS still declaring windows-1251: multi-byte UTF-8 that decodes cleanly is never an
+        # accident in a single-byte encoding, so the bytes win over the label.
+        return data.decode("utf-8"), "utf-8"
     if "\ufffd" in text and text.count("\ufffd") > 2 and not data.startswith(codecs.BOM_UTF8):
         detected = _detect(data)
         if detected and resolve_encoding(detected) != resolve_encoding(encoding):
@@ -109,6 +113,20 @@ def decode_html(data: bytes, declared_encoding: str | None = None) -> tuple[str,
             if better is not None and better.count("\ufffd") < text.count("\ufffd"):
                 return better, resolve_encoding(detected) or detected
     return text, encoding
+
+
+_UTF8_NAMES = frozenset({"utf-8", "utf8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"})
+
+
+def _is_multibyte_utf8(data: bytes) -> bool:
+    """Valid UTF-8 with enough multi-byte sequences to rule out chance (and no UTF-16 BOM)."""
+    if data.isascii() or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return sum(1 for c in text if ord(c) > 0x7F) >= 8
 
 
 def _detect(data: bytes) -> str | None:

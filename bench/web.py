@@ -148,20 +148,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--db", help=f"SQLite file (default {DEFAULT_DB} for 1M, else /tmp/nw-web-bench-N.db)"
     )
-    parser.add_argument("--reuse", action="store_true", help="use --db as it is if it holds --n articles")
+    parser.add_argument(
+        "--reuse", action="store_true", help="(default) use --db as it is if it holds --n articles"
+    )
+    parser.add_argument("--rebuild", action="store_true", help="replace --db if it holds a different number")
     parser.add_argument("--repeats", type=int, default=5, help="timed requests per query (default 5)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each query's medians")
     args = parser.parse_args(argv)
     db = args.db or (DEFAULT_DB if args.n == 1_000_000 else f"/tmp/nw-web-bench-{args.n}.db")
     have = _sqlite_count(db)
-    if not (args.reuse and have == args.n):
-        if have == args.n:
-            print(f"reusing {db} ({have:,} articles)")
-        else:
-            for suffix in ("", "-wal", "-shm"):
-                Path(db + suffix).unlink(missing_ok=True)
-            print(f"building {db} with {args.n:,} generated articles (seed {args.seed})", file=sys.stderr)
-            print(load_sqlite(db, args.n, args.seed).report("sqlite load"))
+    if have == args.n:
+        print(f"reusing {db} ({have:,} articles)")
+    elif have != -1 and not args.rebuild:
+        raise SystemExit(f"{db} holds {have:,} articles, not {args.n:,}; pass --rebuild to replace it")
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(db + suffix).unlink(missing_ok=True)
+        print(f"building {db} with {args.n:,} generated articles (seed {args.seed})", file=sys.stderr)
+        print(load_sqlite(db, args.n, args.seed).report("sqlite load"))
     asyncio.run(run(db, args.repeats, args.verbose))
 
 

@@ -10,8 +10,11 @@ backwards by rowid; PostgreSQL uses the GIN index). Up to ``WINDOW`` matches ``t
 it ``total`` is estimated from the density of matches in that window (``total_is_estimate``). Relevance
 scores are computed for at most the ``RANK_WINDOW`` (2,000) most recently stored matches, and "newest"
 sorts at most the ``WINDOW`` most recent ones; when that cut applies the page says so
-(``window_limited`` and a sentence in ``notes``). For a news archive a recency bias on very broad
-queries is acceptable; a narrower query (another word, a filter) is ranked exactly.
+(``window_limited`` and a sentence in ``notes``). Queries with more than ``BM25_MAX_MATCHES`` (150,000)
+estimated matches are not ranked at all but listed newest first (bm25 must count every document that
+holds a term, which for "the" in a million articles costs more than the whole rest of the search).
+For a news archive a recency bias on very broad queries is acceptable; a narrower query (another word,
+a filter) is ranked exactly. The rules are the same on both backends, so they return the same pages.
 """
 
 from __future__ import annotations
@@ -21,7 +24,18 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, column, exists, func, literal, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    column,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import Session
@@ -50,6 +64,7 @@ MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 WINDOW = 2_000  # matches counted exactly; beyond this counts are estimated
 RANK_WINDOW = 2_000  # matches scored by bm25 / ts_rank_cd; beyond this the newest RANK_WINDOW are scored
+BM25_MAX_MATCHES = 150_000  # more (estimated) matches than this are listed newest first, not ranked
 SQLITE_FILTER_INDEX = "INDEXED BY ix_article_search_filter"  # migration 0002
 COUNT_CAP = 10_000  # browse-mode counts stop here
 SNIPPET_TOKENS = 32
@@ -207,6 +222,7 @@ class _Backend:
     def __init__(self, session: Session, query: Query) -> None:
         self.pg = _is_pg(session)
         self.expression = to_tsquery(query) if self.pg else to_fts5(query)
+        self.has_prefix = any(term.prefix for term in (*query.positive_terms(), *query.excluded))
 
     def matches(self, stmt: Select[Any], filters: SearchFilters, *, join: bool = False) -> Select[Any]:
         """Restrict a statement over Article (or over article_fts on SQLite) to matching rows.
@@ -322,6 +338,14 @@ def search_articles(
     if not window.count or offset >= window.count:
         return page
     id_col = backend.id_column()
+    if order == "relevance" and page.total > BM25_MAX_MATCHES:
+        # bm25's IDF alone walks the whole posting list of a very common term (50 ms for "the" in a
+        # million articles) and says almost nothing about it: list such matches newest first.
+        order = "newest"
+        page.notes.append(
+            f"about {page.total:,} matches: too common to rank by relevance, newest first; "
+            "add words or filters to rank"
+        )
     if order == "relevance":
         floor = window.rank_floor
         if floor is not None:
@@ -435,19 +459,19 @@ def _snippets(session: Session, backend: _Backend | None, ids: list[int]) -> dic
         )
         rows: Iterable[Any] = session.execute(select(Article.id, headline).where(Article.id.in_(ids)))
     else:
-        snippet = func.snippet(
+        snippet: Any = func.snippet(
             literal_column("article_fts"), 1, HIGHLIGHT_START, HIGHLIGHT_END, "…", SNIPPET_TOKENS
         )
-        lo, hi = min(ids), max(ids)
-        stmt = (
-            select(_FTS_ROWID, snippet)
-            .select_from(_FTS)
-            .where(_fts_match(backend.expression), _FTS_ROWID.between(lo, hi))
-        )
-        wanted = set(ids)
-        if len(ids) <= 100:
+        stmt = select(_FTS_ROWID).select_from(_FTS).where(_fts_match(backend.expression))
+        if backend.has_prefix:
+            # FTS5 expands a prefix afresh for every rowid looked up, so instead walk the hits' id
+            # range once and compute snippets only for the hits.
+            stmt = stmt.where(_FTS_ROWID.between(min(ids), max(ids)))
+            snippet = case((_FTS_ROWID.in_(ids), snippet), else_=None)
+        else:
             stmt = stmt.where(_FTS_ROWID.in_(ids))
-        rows = (row for row in session.execute(stmt) if row[0] in wanted)
+        wanted = set(ids)
+        rows = (row for row in session.execute(stmt.add_columns(snippet)) if row[0] in wanted)
     return {id_: " ".join((value or "").split()) for id_, value in rows}
 
 

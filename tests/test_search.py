@@ -287,3 +287,22 @@ def test_fuzzed_queries_never_reach_the_database_as_syntax(session: Session, tex
         search_articles(session, text)
     except QueryError:
         pass
+
+
+def test_very_common_queries_are_listed_newest_first(
+    session: Session, archive: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "WINDOW", 3)
+    monkeypatch.setattr(search_module, "BM25_MAX_MATCHES", 3)
+    page = search_articles(session, "the OR и OR дар OR a", limit=2)
+    assert page.total_is_estimate and any("newest first" in note for note in page.notes)
+    assert all(hit.score is None for hit in page.hits)
+    dates = [hit.published_at for hit in page.hits if hit.published_at]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_prefix_snippets_mark_the_longer_words(session: Session) -> None:
+    hit = search_articles(session, "hydro*").hits[0]
+    assert f"{HIGHLIGHT_START}hydropower{HIGHLIGHT_END}" in hit.snippet
+    many = search_articles(session, "mi*", limit=10)
+    assert many.hits and all(HIGHLIGHT_START in h.snippet or "mi" in h.title.lower() for h in many.hits)

@@ -126,7 +126,8 @@ def _is_multibyte_utf8(data: bytes) -> bool:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return sum(1 for c in text if ord(c) > 0x7F) >= 8
+    # Count non-ASCII characters in C (a Python loop over a 20 KB page cost ~4 ms per crawled page).
+    return len(text) - len(text.encode("ascii", "ignore")) >= 8
 
 
 def _detect(data: bytes) -> str | None:

@@ -270,3 +270,18 @@ def test_double_escaped_meta_content_is_unescaped() -> None:
 
     meta = extract_metadata(lxml_html.fromstring(article_html(head)))
     assert meta.title == "Tajikistan & OSCE: “talks” continue"
+
+
+def test_pruned_standfirst_is_put_back_once() -> None:
+    lede = (
+        "Twenty border officers from Tajikistan start a two-week OSCE course on risk analysis "
+        "and document security in Dushanbe."
+    )
+    head = f'<meta property="og:description" content="{lede}">'
+    html = article_html(head).replace("<h1>", f'<div class="article__summary summary">{lede}</div><h1>', 1)
+    page = extract_generic(html, "https://example.org/a")
+    assert page.body is not None
+    assert page.body.count("Twenty border officers from Tajikistan") == 1
+    assert "backbone of open and secure borders" in page.body
+    plain = extract_generic(article_html(head), "https://example.org/a")
+    assert plain.body is not None and "Twenty border officers" not in plain.body  # not visible: not added

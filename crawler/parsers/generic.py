@@ -40,7 +40,7 @@ def extract_generic(html: str, url: str) -> ParsedPage:
     document = _extract_body(tree, html, url, meta.article_body)
 
     title = _choose_title(meta)
-    body = _body_text(document, title)
+    body = _with_lede(_body_text(document, title), meta.lede)
 
     page.title = title
     page.body = body or None
@@ -208,6 +208,15 @@ def _strip_site_suffix(title: str | None, site_name: str | None) -> str | None:
     if site and (last.lower() == site or site in last.lower() or last.lower() in site):
         return title[: title.rfind(last)].rstrip(" |-–—:»·").strip() or title
     return title
+
+
+def _with_lede(body: str, lede: str | None) -> str:
+    """Put a pruned standfirst back on top of the body (only when the body does not already say it)."""
+    if not body or not lede:
+        return body
+    if " ".join(lede.split())[:80] in " ".join(body.split()):
+        return body
+    return normalize_body(f"{lede}\n{body}")
 
 
 def _body_text(document: trafilatura.settings.Document | None, title: str | None) -> str:

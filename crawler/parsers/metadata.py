@@ -91,6 +91,9 @@ class PageMetadata:
     site_name: str | None = None
     content_type: str | None = None  # the JSON-LD @type that matched, e.g. "NewsArticle"
     article_body: str | None = None  # JSON-LD articleBody: the publisher's own plain-text body, if declared
+    lede: str | None = (
+        None  # a visible standfirst block repeating the description (often pruned as boilerplate)
+    )
     sources: dict[str, str] = field(default_factory=dict)  # field -> where it came from (for debugging)
 
 
@@ -157,6 +160,7 @@ def extract_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
     if not meta.language:
         _set(meta, "language", tree.get("lang") or tree.get("xml:lang"), "html-lang")
 
+    meta.lede = _visible_lede(tree, meta.description)
     title_el = tree.find(".//title")
     if title_el is not None:
         meta.title_tag = _squash(title_el.text_content()) or None
@@ -290,6 +294,30 @@ def _split_authors(values: list[str]) -> list[str]:
             if part and len(part) <= 80:
                 out.append(part)
     return list(dict.fromkeys(out))
+
+
+_LEDE_XPATH = (
+    "//body//*[self::div or self::p or self::h2 or self::section or self::header]"
+    "[re:test(concat(@class, ' ', @id), 'summary|lead|lede|standfirst|intro|subtitle|teaser|excerpt|annotation', 'i')]"
+)
+_MIN_LEDE_CHARS = 80
+
+
+def _visible_lede(tree: lxml_html.HtmlElement, description: str | None) -> str | None:
+    """The page's visible standfirst, found as the element marked summary/lead/... whose text is the
+    declared description. Extractors tuned for precision often drop it with the boilerplate."""
+    if not description or len(description) < _MIN_LEDE_CHARS:
+        return None
+    wanted = _squash(description).rstrip(".…").strip()
+    for el in tree.xpath(_LEDE_XPATH, namespaces={"re": "http://exslt.org/regular-expressions"}):
+        text = _squash(el.text_content())
+        if (
+            text
+            and len(text) <= 2 * len(wanted)
+            and text.startswith(wanted[: max(_MIN_LEDE_CHARS, len(wanted) - 3)])
+        ):
+            return text
+    return None
 
 
 _BYLINE_XPATHS = (

@@ -126,7 +126,7 @@ def _xml_entry(item: Any, base: str | None, language: str | None) -> FeedEntry:
         guid=item.get("id"),
         published=_from_struct(dict.get(item, "published_parsed")),
         updated=_from_struct(dict.get(item, "updated_parsed")),
-        summary=summary if summary and summary != content else summary,
+        summary=summary,
         content=content,
         authors=authors,
         tags=[t.get("term") for t in item.get("tags", []) if t.get("term")],

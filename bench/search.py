@@ -272,9 +272,15 @@ def _time_queries(
         lines.append(
             f"  {label:<22} {str(query)[:28]:<28} median {statistics.median(own):7.1f} ms "
             f"(cpu {statistics.median(own_cpu):6.1f})  "
-            f"total {est}{page.total:,}{'  (window-ranked)' if page.window_limited else ''}"
+            f"total {est}{page.total:,}{_mode(page)}"
         )
     return timings, cpu, lines
+
+
+def _mode(page: Any) -> str:
+    if any("newest first" in note for note in page.notes):
+        return "  (too common: newest first)"
+    return "  (ranked newest 2,000)" if page.window_limited else ""
 
 
 def _baseline_ms(session: Session, repeats: int) -> float:

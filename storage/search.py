@@ -222,7 +222,9 @@ class _Backend:
     def __init__(self, session: Session, query: Query) -> None:
         self.pg = _is_pg(session)
         self.expression = to_tsquery(query) if self.pg else to_fts5(query)
-        self.has_prefix = any(term.prefix for term in (*query.positive_terms(), *query.excluded))
+        terms = (*query.positive_terms(), *query.excluded)
+        self.has_prefix = any(term.prefix for term in terms)
+        self.has_phrase = any(len(term.tokens) > 1 for term in query.positive_terms())
 
     def matches(self, stmt: Select[Any], filters: SearchFilters, *, join: bool = False) -> Select[Any]:
         """Restrict a statement over Article (or over article_fts on SQLite) to matching rows.
@@ -262,7 +264,12 @@ class _Window:
     ):
         self.session, self.size = session, size
         id_col = backend.id_column()
-        self.probe = backend.matches(backend.base(id_col.label("id")), filters).order_by(id_col.desc())
+        order = id_col.desc()
+        if backend.pg and backend.has_phrase:
+            # PostgreSQL underestimates how rare a phrase is and would walk the primary key backwards,
+            # checking every row's vector; "+ 0" makes it take the GIN index and sort the few matches.
+            order = (id_col + 0).desc()
+        self.probe = backend.matches(backend.base(id_col.label("id")), filters).order_by(order)
         newest_first = self.probe.limit(size + 1).subquery()  # the LIMIT applies before numbering
         rank = func.row_number().over(order_by=newest_first.c.id.desc()).label("rn")
         inner = select(newest_first.c.id, rank).subquery()

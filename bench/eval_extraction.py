@@ -16,6 +16,8 @@ Usage::
     .venv/bin/python bench/eval_extraction.py --gate           # the quality gate's deterministic sample
     .venv/bin/python bench/eval_extraction.py --update-baseline   # re-pin tests/extraction_baseline.json
     .venv/bin/python bench/eval_extraction.py --worst 5        # also list the 5 worst pages per corpus
+    .venv/bin/python bench/eval_extraction.py --extractor trafilatura   # the baseline: trafilatura defaults
+    .venv/bin/python bench/eval_extraction.py --speed          # CPU ms/page vs trafilatura and ftfy
 
 The quality gate test (tests/test_extraction_quality.py) imports this file and measures the same sample.
 """
@@ -42,6 +44,7 @@ if str(REPO) not in sys.path:
 
 from lxml import html as lxml_html  # noqa: E402
 
+from crawler.items import ParsedPage  # noqa: E402
 from crawler.normalize import decode_html, parse_date, repair_text  # noqa: E402
 from crawler.normalize.text import normalize_inline  # noqa: E402
 from crawler.parsers.generic import extract_generic  # noqa: E402
@@ -263,9 +266,22 @@ def _date_ok(extracted: object, gold: str | None) -> bool | None:
     return got is not None and abs(got - want) <= DATE_SLACK
 
 
-def score_case(case: Case) -> Score:
+def _plain_trafilatura(html: str, url: str) -> ParsedPage:
+    """The baseline: trafilatura with its default settings, as a ParsedPage."""
+    import trafilatura
+
+    document = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    if document is None or isinstance(document, dict):
+        return ParsedPage(url=url)
+    return ParsedPage(url=url, title=document.title, body=document.text, published=document.date)
+
+
+EXTRACTORS = {"generic": extract_generic, "trafilatura": _plain_trafilatura}
+
+
+def score_case(case: Case, extractor: str = "generic") -> Score:
     start = time.process_time()  # CPU time: the machine is shared, wall time mostly measures the others
-    page = extract_generic(case.html, case.url)
+    page = EXTRACTORS[extractor](case.html, case.url)
     ms = (time.process_time() - start) * 1000
     precision, recall, f1 = token_prf(page.body or "", case.body)
     return Score(
@@ -279,10 +295,10 @@ def score_case(case: Case) -> Score:
     )
 
 
-def evaluate(corpus: str, *, stride: int = 1) -> CorpusResult:
+def evaluate(corpus: str, *, stride: int = 1, extractor: str = "generic") -> CorpusResult:
     result = CorpusResult(corpus)
     for case in load_cases(corpus, stride=stride):
-        result.scores.append(score_case(case))
+        result.scores.append(score_case(case, extractor))
     return result
 
 
@@ -325,7 +341,6 @@ def speed() -> None:
     """CPU ms per page of the pipeline's steps, each against a baseline run in this same process."""
     import trafilatura
 
-    from crawler.items import ParsedPage
     from crawler.normalize import NotAnArticle, normalize_page
 
     cases = [c for corpus in CORPORA for c in load_cases(corpus, stride=GATE_STRIDE[corpus])]
@@ -378,6 +393,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--update-baseline", action="store_true", help=f"re-pin {BASELINE.relative_to(REPO)}")
     parser.add_argument("--corpus", choices=CORPORA, action="append", help="limit to these corpora")
     parser.add_argument("--worst", type=int, default=0, help="list the N worst pages per corpus")
+    parser.add_argument(
+        "--extractor",
+        choices=sorted(EXTRACTORS),
+        default="generic",
+        help="score this extractor (baseline: trafilatura)",
+    )
     parser.add_argument("--speed", action="store_true", help="speed vs plain trafilatura and ftfy, then stop")
     args = parser.parse_args(argv)
     if not available():
@@ -395,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(header)
     for corpus in corpora:
-        result = evaluate(corpus, stride=GATE_STRIDE[corpus] if gate else 1)
+        result = evaluate(corpus, stride=GATE_STRIDE[corpus] if gate else 1, extractor=args.extractor)
         results[corpus] = result
         s = result.summary()
 
@@ -415,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"peak memory (max RSS of this process): {peak_kb / 1024:.1f} MB")
     if args.update_baseline:
-        if set(corpora) != set(CORPORA):
+        if set(corpora) != set(CORPORA) or args.extractor != "generic":
             print("--update-baseline needs every corpus", file=sys.stderr)
             return 2
         BASELINE.write_text(

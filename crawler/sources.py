@@ -79,6 +79,9 @@ class EntryPoint:
     def option(self, key: str, default: Any = None) -> Any:
         return self.options.get(key, default)
 
+    def __hash__(self) -> int:  # options is a dict; kind and path identify an entry point
+        return hash((self.kind, self.path))
+
 
 @dataclass(frozen=True)
 class Source:
@@ -96,6 +99,9 @@ class Source:
     spider: str | None = None
     relevance: Mapping[str, Any] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __hash__(self) -> int:  # relevance/options are dicts; the key identifies a source
+        return hash((self.key, self.base_url))
 
     def url_for(self, entry: EntryPoint) -> str:
         """The entry's absolute URL: its path resolved against ``base_url`` (keeping a path prefix)."""

@@ -125,3 +125,8 @@ def test_unknown_spider_is_a_clear_error() -> None:
     source = load_registry({"osce": {"spider": "warp"}}).get("osce")
     with pytest.raises(SourceConfigError, match="source 'osce': no spider 'warp'; known spiders: "):
         spider_class(source)
+
+
+def test_sources_are_hashable() -> None:
+    osce = load_registry().get("osce")
+    assert {osce: 1}[load_registry().get("osce")] == 1 and len(set(osce.entries)) == 2

@@ -14,7 +14,6 @@ On PostgreSQL: the search vector is rebuilt from text that has (1) Latin diacrit
 
 from alembic import op
 
-
 revision = '0002'
 down_revision = '0001'
 branch_labels = None

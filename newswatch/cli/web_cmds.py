@@ -1,4 +1,4 @@
-"""``newswatch web``: serve the read-only web UI, JSON API and Atom feeds."""
+"""``newswatch web``: serve the read-only web UI, JSON API and Atom feeds (and the digests' unsubscribe)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def web(app: App, host: str | None, port: int | None) -> None:
     """Serve the archive's web pages, JSON API and Atom feeds (read-only).
 
     Binds to 127.0.0.1 unless told otherwise; put a reverse proxy in front to publish it and set
-    alerts.public_url so feeds carry the public address. The address is printed on stderr.
+    alerts.public_url so feeds carry the public address and digests a one-click unsubscribe link
+    (POST /unsubscribe/<token>, the only request that writes). The address is printed on stderr.
 
     \b
     Example:
@@ -68,6 +69,7 @@ def web(app: App, host: str | None, port: int | None) -> None:
         sources=source_labels(settings.sources),
         page_size=settings.web.page_size,
         public_url=settings.alerts.public_url,
+        write_sessions=app.sessions,  # the writable engine, for POST /unsubscribe/<token> only
     )
     sock = _bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]

@@ -25,7 +25,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from newswatch.web import routes_api, routes_pages
+from newswatch.web import routes_api, routes_pages, routes_unsubscribe
 from newswatch.web.archive import QueryError
 from newswatch.web.params import BadRequest
 
@@ -53,6 +53,8 @@ class WebContext:
     public_url: str | None
     templates: Jinja2Templates
     languages: dict[str, str] = field(default_factory=lambda: dict(LANGUAGES))
+    # Writable, used only by the one-click unsubscribe (routes_unsubscribe); None disables it.
+    write_sessions: sessionmaker[Session] | None = None
 
 
 class SecurityHeaders:
@@ -150,12 +152,15 @@ def create_app(
     sources: dict[str, str] | None = None,
     page_size: int = 20,
     public_url: str | None = None,
+    write_sessions: sessionmaker[Session] | None = None,
 ) -> Starlette:
     """Build the ASGI app.
 
     ``sessions`` should come from a read-only engine (``newswatch.web.readonly``); ``sources`` maps
     source names to display labels (the crawler's registry); ``public_url`` is the base URL used in
     feeds when the server sits behind a proxy (default: the request's own base URL).
+    ``write_sessions`` (a writable engine's factory) serves only ``POST /unsubscribe/{token}``, the
+    digests' one-click unsubscribe; without it that POST answers 503 and the app cannot write at all.
     """
     templates = make_templates()
     web = WebContext(
@@ -164,10 +169,12 @@ def create_app(
         page_size=page_size,
         public_url=public_url.rstrip("/") if public_url else None,
         templates=templates,
+        write_sessions=write_sessions,
     )
     routes: list[Any] = [
         *routes_pages.routes,
         *routes_api.routes,
+        *routes_unsubscribe.routes,
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(

@@ -1,7 +1,7 @@
 """``newswatch subscribers …`` and ``newswatch digest …``: who gets email digests, and sending them.
 
-This module is also where the ``[smtp]`` and ``[alerts]`` settings become the plain ``MailConfig``
-that ``alerts`` takes (alerts never imports newswatch).
+The ``[smtp]`` and ``[alerts]`` settings become the plain ``MailConfig`` that ``alerts`` takes in
+``newswatch.wiring.mail_config`` (alerts never imports newswatch).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from alerts.subscriptions import (
 )
 from newswatch.app import App
 from newswatch.cli.common import emit_rows, format_option, pass_app
-from newswatch.config import Settings
+from newswatch.wiring import mail_config
 from storage.db import session_scope
 from storage.models import OutboxMessage, Subscription
 
@@ -37,18 +37,6 @@ SUBSCRIBER_COLUMNS = ["id", "email", "frequency", "query", "sources", "languages
                       "created_at", "last_sent_at"]  # fmt: skip
 OUTBOX_COLUMNS = ["id", "kind", "recipient", "status", "attempts", "next_attempt_at", "sent_at", "subject",
                   "last_error"]  # fmt: skip
-
-
-def mail_config(settings: Settings) -> MailConfig:
-    """The ``[smtp]`` and ``[alerts]`` sections as the plain value ``alerts`` takes."""
-    smtp, alerts = settings.smtp, settings.alerts
-    return MailConfig(
-        smtp_host=smtp.host, smtp_port=smtp.port, smtp_security=smtp.security, smtp_user=smtp.user,
-        smtp_password=smtp.password.get_secret_value() if smtp.password else None, sender=smtp.sender,
-        smtp_timeout=smtp.timeout, outbox_dir=alerts.outbox_dir, admin_email=alerts.admin_email,
-        public_url=alerts.public_url, alert_backfill=alerts.alert_backfill, max_attempts=alerts.max_attempts,
-        retry_base_seconds=alerts.retry_base_seconds,
-    )  # fmt: skip
 
 
 @contextlib.contextmanager

@@ -1,7 +1,7 @@
 """``newswatch serve``, ``newswatch status`` and ``newswatch demo``: the service and its health.
 
 This module is the composition root for the scheduler: it turns Settings into the plain
-``ServiceConfig`` and ``MailConfig`` values that ``scheduler`` and ``alerts`` accept.
+``ServiceConfig`` that ``scheduler`` accepts (its ``MailConfig`` comes from ``newswatch.wiring``).
 """
 
 from __future__ import annotations
@@ -15,28 +15,16 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from alerts.config import MailConfig
 from newswatch.app import App
 from newswatch.cli.common import emit_rows, format_option, pass_app
 from newswatch.config import Settings
+from newswatch.wiring import mail_config
 from scheduler.config import ServiceConfig
 
 STATUS_COLUMNS = ["source", "last_run_at", "last_status", "last_new_items", "consecutive_failures",
                   "next_run_at", "interval_minutes", "enabled"]  # fmt: skip
 CRAWL_OPTION_KEYS = ("user_agent", "contact", "obey_robots", "concurrent_requests", "concurrent_per_domain",
                      "download_delay", "download_timeout", "max_response_bytes", "retry_times", "autothrottle")  # fmt: skip
-
-
-def mail_config(settings: Settings) -> MailConfig:
-    """The ``[smtp]`` and ``[alerts]`` sections as the plain value ``alerts`` takes."""
-    smtp, alerts = settings.smtp, settings.alerts
-    return MailConfig(
-        smtp_host=smtp.host, smtp_port=smtp.port, smtp_security=smtp.security, smtp_user=smtp.user,
-        smtp_password=smtp.password.get_secret_value() if smtp.password else None, sender=smtp.sender,
-        smtp_timeout=smtp.timeout, outbox_dir=alerts.outbox_dir, admin_email=alerts.admin_email,
-        public_url=alerts.public_url, alert_backfill=alerts.alert_backfill, max_attempts=alerts.max_attempts,
-        retry_base_seconds=alerts.retry_base_seconds,
-    )  # fmt: skip
 
 
 def service_config(settings: Settings, **overrides: Any) -> ServiceConfig:

@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article
@@ -241,9 +241,12 @@ def link_duplicates(
     parent: dict[int, int] = {}
 
     def find(i: int) -> int:
-        while parent.get(i, i) != i:
-            i = parent[i]
-        return i
+        root = i
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while i != root:  # path compression: a back-fill builds long chains of former originals
+            parent[i], i = root, parent[i]
+        return root
 
     for a, b in confirmed:
         ra, rb = find(roots[a]), find(roots[b])
@@ -267,6 +270,10 @@ def link_duplicates(
         for follower, former in session.execute(followers):
             if follower != find(former):
                 links[follower] = find(former)
-    if links:  # one executemany (ORM bulk update by primary key)
-        session.execute(update(Article), [{"id": i, "duplicate_of": r} for i, r in sorted(links.items())])
+    if links:  # one executemany, as a Core statement: the ORM's per-row bookkeeping cost more than SQLite
+        table = Article.__table__
+        statement = (
+            update(table).where(table.c.id == bindparam("link_id")).values(duplicate_of=bindparam("link_to"))
+        )
+        session.execute(statement, [{"link_id": i, "link_to": r} for i, r in sorted(links.items())])
     return links

@@ -25,6 +25,10 @@ MUTABLE = (
 )  # fmt: skip
 
 
+# Raw pages are kept for re-parsing, rarely read: level 1 compresses ~2x faster than 6, ~12 % larger.
+RAW_ZLIB_LEVEL = 1
+
+
 def _insert_for(session: Session):  # type: ignore[no-untyped-def]
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
@@ -69,15 +73,14 @@ def upsert_articles(
         return outcome
     insert_fn = _insert_for(session)
     rows = [_row(record, crawl_run_id, backfill) for record in by_url.values()]
-    inserted: dict[str, int] = {}
-    for start in range(0, len(rows), 500):
-        statement = (
-            insert_fn(Article)
-            .values(rows[start : start + 500])
-            .on_conflict_do_nothing(index_elements=["canonical_url"])
-            .returning(Article.id, Article.canonical_url)
-        )
-        inserted.update({url: id_ for id_, url in session.execute(statement)})
+    # One statement with the rows as parameters: SQLAlchemy caches its compiled form and sends the rows as
+    # multi-row VALUES batches ("insertmanyvalues"); .values(rows) would compile a new statement per batch.
+    statement = (
+        insert_fn(Article)
+        .on_conflict_do_nothing(index_elements=["canonical_url"])
+        .returning(Article.id, Article.canonical_url)
+    )
+    inserted = {url: id_ for id_, url in session.execute(statement, rows)}
     outcome.new = list(inserted.values())
 
     existing_urls = [url for url in by_url if url not in inserted]
@@ -126,7 +129,7 @@ def _store_raw(session: Session, ids: dict[str, int], by_url: dict[str, ArticleR
     rows = [
         {
             "article_id": id_,
-            "html_zlib": zlib.compress(by_url[url].raw_html or b"", 6),
+            "html_zlib": zlib.compress(by_url[url].raw_html or b"", RAW_ZLIB_LEVEL),
             "encoding": by_url[url].encoding,
             "fetched_at": utcnow(),
         }
@@ -135,13 +138,13 @@ def _store_raw(session: Session, ids: dict[str, int], by_url: dict[str, ArticleR
     ]
     if not rows:
         return
-    statement = insert_fn(ArticleRaw).values(rows)
+    statement = insert_fn(ArticleRaw)
     statement = statement.on_conflict_do_update(
         index_elements=["article_id"],
         set_={"html_zlib": statement.excluded.html_zlib, "encoding": statement.excluded.encoding,
               "fetched_at": statement.excluded.fetched_at},
     )  # fmt: skip
-    session.execute(statement)
+    session.execute(statement, rows)
 
 
 def raw_html(session: Session, article_id: int) -> bytes | None:

@@ -26,6 +26,11 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 
+# Scrapy starts this many asyncio tasks for *every* response to process its output (items, requests);
+# our pipelines are synchronous and an article page yields one item, so the default 100 bought nothing
+# and cost ~0.6 ms per page, a fifth of a bare crawl's time.
+CONCURRENT_ITEMS = 4
+
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

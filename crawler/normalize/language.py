@@ -14,6 +14,7 @@ from functools import lru_cache
 __all__ = ["detect_language"]
 
 _TAJIK_LETTERS = frozenset("ҳқӣӯҷғҲҚӢӮҶҒ")
+_TAJIK_RE = re.compile(f"[{''.join(sorted(_TAJIK_LETTERS))}]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 _TAJIK_SHARE = 0.005  # of Cyrillic letters; Tajik prose runs at 3-6 %, Russian has none
 _MIN_CHARS_TO_OVERRULE = 200
@@ -42,16 +43,18 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     """
     declared_code = _normalise_declared(declared)
     sample = (text or "")[:_SAMPLE_CHARS]
-    letters = sum(1 for c in sample if c.isalpha())
+    letters = sum(map(str.isalpha, sample))  # counted in C: a generator here cost ~0.2 ms per article
     if letters == 0:
         return declared_code
     cyrillic = len(_CYRILLIC_RE.findall(sample))
     if cyrillic:
-        tajik = sum(1 for c in sample if c in _TAJIK_LETTERS)
+        tajik = len(_TAJIK_RE.findall(sample))
         if tajik >= 2 and tajik / cyrillic >= _TAJIK_SHARE:
             return "tg"
         if declared_code == "tg" and cyrillic / letters > 0.5 and letters < _MIN_CHARS_TO_OVERRULE:
             return "tg"  # short Tajik text without the tell-tale letters (long Tajik text always has them)
+    if declared_code is not None and letters < _MIN_CHARS_TO_OVERRULE:
+        return declared_code  # too short to overrule the declaration: the detector could not change it
     code, confidence = _identifier().classify(sample)
     if declared_code is None:
         return code

@@ -20,28 +20,19 @@ a filter) is ranked exactly. The rules are the same on both backends, so they re
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    case,
-    column,
-    exists,
-    func,
-    literal,
-    literal_column,
-    select,
-    table,
-)
-from sqlalchemy import text as sql_text
-from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleTag
-from storage.query import Query, QueryError, parse_query, to_fts5, to_tsquery
+from storage.query import Query, QueryError, parse_query
+from storage.search_postgres import PostgresSearch
+from storage.search_sqlite import FILTER_INDEX as SQLITE_FILTER_INDEX
+from storage.search_sqlite import FTS_ROWID, SqliteSearch, newest_of, tag_exists
 
 __all__ = [
     "HIGHLIGHT_END",
@@ -65,17 +56,9 @@ MAX_OFFSET = 10_000
 WINDOW = 2_000  # matches counted exactly; beyond this counts are estimated
 RANK_WINDOW = 2_000  # matches scored by bm25 / ts_rank_cd; beyond this the newest RANK_WINDOW are scored
 BM25_MAX_MATCHES = 150_000  # more (estimated) matches than this are listed newest first, not ranked
-SQLITE_FILTER_INDEX = "INDEXED BY ix_article_search_filter"  # migration 0002
 COUNT_CAP = 10_000  # browse-mode counts stop here
 SNIPPET_TOKENS = 32
 BROWSE_SNIPPET_CHARS = 240
-# bm25 weights per FTS5 column (title, body) and ts_rank_cd weights {D, C, B, A}: title 10x body.
-BM25_WEIGHTS = (10.0, 1.0)
-TS_RANK_WEIGHTS = "{0.1, 0.1, 0.1, 1.0}"
-HEADLINE_OPTIONS = (
-    f'StartSel="{HIGHLIGHT_START}", StopSel="{HIGHLIGHT_END}", MaxWords=35, MinWords=15, '
-    'ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "'
-)
 
 
 @dataclass(frozen=True)
@@ -171,12 +154,8 @@ def _filter_clauses(filters: SearchFilters, id_col: Any = None) -> list[ColumnEl
     """Column predicates for the filters; the tag test is keyed on ``id_col`` (default article.id)."""
     clauses = _article_clauses(filters)
     if filters.tags:
-        clauses.append(_tag_clause(filters, Article.id if id_col is None else id_col))
+        clauses.append(tag_exists(filters.tags, Article.id if id_col is None else id_col))
     return clauses
-
-
-def _tag_clause(filters: SearchFilters, id_col: Any) -> ColumnElement[bool]:
-    return exists().where(ArticleTag.article_id == id_col, ArticleTag.tag.in_(list(filters.tags)))
 
 
 def _article_clauses(filters: SearchFilters) -> list[ColumnElement[bool]]:
@@ -201,118 +180,120 @@ def _newest_order(session: Session) -> list[Any]:
     return [Article.published_at.desc(), Article.id.desc()]  # SQLite puts NULL last in DESC already
 
 
-_FTS = table("article_fts", column("rowid"))
-_FTS_ROWID = _FTS.c.rowid
+_Backend = SqliteSearch | PostgresSearch
 
 
-def _fts_match(expression: str) -> ColumnElement[bool]:
-    return sql_text("article_fts MATCH :fts_query").bindparams(fts_query=expression)  # type: ignore[return-value]
+def _backend(session: Session, query: Query) -> _Backend:
+    return PostgresSearch(query) if _is_pg(session) else SqliteSearch(query)
 
 
-_SEARCH_VECTOR: ColumnElement[Any] = literal_column("article.search_vector")
+def _matches(
+    backend: _Backend, stmt: Select[Any], filters: SearchFilters, *, join: bool = False
+) -> Select[Any]:
+    """Restrict ``stmt`` (over Article on PostgreSQL, over article_fts on SQLite) to matching rows."""
+    if isinstance(backend, PostgresSearch):
+        return backend.matches(stmt, _filter_clauses(filters))
+    return backend.matches(stmt, _article_clauses(filters), filters.tags, join=join)
 
 
-def _tsquery(expression: str) -> Any:
-    return func.to_tsquery(literal("simple", type_=REGCONFIG), literal(expression))
+def _id_range(session: Session, filters: SearchFilters) -> tuple[int, int | None]:
+    """(lowest, highest) article id the filters' dates allow; highest is None in an empty archive.
 
-
-class _Backend:
-    """The backend-specific SQL for one parsed query."""
-
-    def __init__(self, session: Session, query: Query) -> None:
-        self.pg = _is_pg(session)
-        self.expression = to_tsquery(query) if self.pg else to_fts5(query)
-        terms = (*query.positive_terms(), *query.excluded)
-        self.has_prefix = any(term.prefix for term in terms)
-        self.has_phrase = any(len(term.tokens) > 1 for term in query.positive_terms())
-
-    def matches(self, stmt: Select[Any], filters: SearchFilters, *, join: bool = False) -> Select[Any]:
-        """Restrict a statement over Article (or over article_fts on SQLite) to matching rows.
-
-        On SQLite the article row is joined only when a filter needs one of its columns (or the
-        caller asks); a tag filter alone is checked against article_tag by the FTS rowid.
-        """
-        if self.pg:
-            return stmt.where(_SEARCH_VECTOR.op("@@")(_tsquery(self.expression)), *_filter_clauses(filters))
-        stmt = stmt.where(_fts_match(self.expression))
-        if filters.tags:
-            stmt = stmt.where(_tag_clause(filters, _FTS_ROWID))
-        columns = _article_clauses(filters)
-        if columns or join:
-            stmt = stmt.join(Article, Article.id == _FTS_ROWID).where(*columns)
-            stmt = stmt.with_hint(Article, SQLITE_FILTER_INDEX, "sqlite")
-        return stmt
-
-    def id_column(self) -> Any:
-        return Article.id if self.pg else _FTS_ROWID
-
-    def base(self, *columns: Any) -> Select[Any]:
-        return select(*columns) if self.pg else select(*columns).select_from(_FTS)
-
-    def score(self) -> Any:
-        if self.pg:
-            weights = literal(TS_RANK_WEIGHTS).op("::")(literal_column("real[]"))
-            return func.ts_rank_cd(weights, _SEARCH_VECTOR, _tsquery(self.expression), 1)
-        return -func.bm25(literal_column("article_fts"), *BM25_WEIGHTS)
+    Ids grow with arrival time, so a date filter narrows the range: its ends are taken from the first
+    and last article published inside the dates (one index seek each).
+    """
+    top = session.scalar(select(func.max(Article.id)))
+    bottom = 0
+    if filters.since is not None:
+        first = select(Article.id).where(Article.published_at >= filters.since)
+        bottom = session.scalar(first.order_by(Article.published_at).limit(1)) or 0
+    if filters.until is not None:
+        last = select(Article.id).where(Article.published_at <= filters.until)
+        top = session.scalar(last.order_by(Article.published_at.desc()).limit(1)) or top
+    return bottom, top
 
 
 class _Window:
-    """Counts and cut-off ids from the newest ``size`` + 1 matches, in one pass inside the database."""
+    """Counts and cut-off ids from the newest ``size`` + 1 matches.
+
+    ``rows`` (SQLite) are those matches as (id, score) newest first, scored or not (score None).
+    """
 
     def __init__(
-        self, session: Session, backend: _Backend, filters: SearchFilters, size: int, rank_size: int
-    ):
-        self.session, self.size = session, size
-        id_col = backend.id_column()
-        order = id_col.desc()
-        if backend.pg and backend.has_phrase:
-            # PostgreSQL underestimates how rare a phrase is and would walk the primary key backwards,
-            # checking every row's vector; "+ 0" makes it take the GIN index and sort the few matches.
-            order = (id_col + 0).desc()
-        self.probe = backend.matches(backend.base(id_col.label("id")), filters).order_by(order)
-        newest_first = self.probe.limit(size + 1).subquery()  # the LIMIT applies before numbering
-        rank = func.row_number().over(order_by=newest_first.c.id.desc()).label("rn")
-        inner = select(newest_first.c.id, rank).subquery()
-        count, newest, rank_floor, floor = session.execute(
-            select(
-                func.count(),
-                func.max(inner.c.id),
-                func.min(inner.c.id).filter(inner.c.rn <= rank_size),
-                func.min(inner.c.id).filter(inner.c.rn <= size),
-            )
-        ).one()
-        self.count = min(int(count or 0), size)
-        self.more = int(count or 0) > size
+        self,
+        fetched: int,
+        newest: int | None,
+        rank_floor: int | None,
+        floor: int | None,
+        sizes: tuple[int, int],
+        rows: list[tuple[int, float | None]] | None = None,
+    ) -> None:
+        self.size, rank_size = sizes
+        self.count = min(fetched, self.size)
+        self.more = fetched > self.size
         self.newest = newest
-        self.rank_floor = rank_floor if int(count or 0) > rank_size else None  # lowest id to score
+        self.rank_floor = rank_floor if fetched > rank_size else None  # lowest id to score
         self.floor = floor if self.more else None  # lowest id of the window
+        self.rows = rows
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[int, float | None]], size: int, rank_size: int) -> _Window:
+        if not rows:
+            return cls(0, None, None, None, (size, rank_size), rows)
+        rank_floor = rows[min(rank_size, len(rows)) - 1][0]
+        floor = rows[min(size, len(rows)) - 1][0]
+        return cls(len(rows), rows[0][0], rank_floor, floor, (size, rank_size), rows)
 
     def ids(self) -> list[int]:
-        return list(self.session.scalars(self.probe.limit(self.size)))
+        assert self.rows is not None
+        return [id_ for id_, _ in self.rows[: self.size]]
 
-    def estimate_total(self, filters: SearchFilters) -> int:
+    def scored(self) -> list[tuple[int, float]] | None:
+        """The matches to rank with their scores, when the window fetched them all; else None."""
+        if not self.rows or self.rows[0][1] is None:
+            return None
+        if self.rank_floor is None and self.more:
+            return None  # a rank window wider than the fetched one
+        floor = self.rank_floor if self.rank_floor is not None else 0
+        return [(id_, float(score or 0.0)) for id_, score in self.rows if id_ >= floor]
+
+    def estimate_total(self, id_range: tuple[int, int | None]) -> int:
         """Matches in [window floor, newest match] scaled to the id range the filters allow.
 
-        Ids grow with arrival time, so a date filter narrows the range: its ends are taken from the
-        first and last article published inside the dates (one index seek each). Backfilled articles
-        make this approximate, which is why the page says ``total_is_estimate``.
+        Backfilled articles make this approximate, which is why the page says ``total_is_estimate``.
         """
-        top = self.session.scalar(select(func.max(Article.id))) or self.newest
-        bottom = 0
-        if filters.since is not None:
-            first = select(Article.id).where(Article.published_at >= filters.since)
-            bottom = self.session.scalar(first.order_by(Article.published_at).limit(1)) or 0
-        if filters.until is not None:
-            last = select(Article.id).where(Article.published_at <= filters.until)
-            top = self.session.scalar(last.order_by(Article.published_at.desc()).limit(1)) or top
+        assert self.newest is not None
+        bottom, top = id_range
         span = max(self.newest - (self.floor or 0) + 1, 1)
-        return max(self.size + 1, round(self.size * max(top - bottom, span) / span))
+        return max(self.size + 1, round(self.size * max((top or self.newest) - bottom, span) / span))
 
 
 def _limits(limit: int, offset: int) -> tuple[int, int]:
     if offset > MAX_OFFSET:
         raise QueryError(f"cannot page that deep (offset {offset}; at most {MAX_OFFSET}); narrow the search")
     return max(1, min(int(limit), MAX_LIMIT)), max(0, int(offset))
+
+
+def _window(
+    session: Session, backend: _Backend, filters: SearchFilters, sizes: tuple[int, int], scored: bool
+) -> tuple[_Window, tuple[int, int | None] | None]:
+    """The window, and the filters' id range when it was needed to fetch it."""
+    size, rank_size = sizes
+    if isinstance(backend, PostgresSearch):
+        fetched, newest, rank_floor, floor = backend.window(
+            session, _filter_clauses(filters), size, rank_size
+        )
+        return _Window(fetched, newest, rank_floor, floor, sizes), None
+    id_range, bound = None, None
+    if scored:
+        # A window of size + 1 matches all above this id would be estimated at more than
+        # BM25_MAX_MATCHES matches and not ranked: probe that cheaply before scoring.
+        id_range = _id_range(session, filters)
+        bottom, top = id_range
+        if top is not None:
+            bound = top - math.ceil(size * max(top - bottom, 1) / BM25_MAX_MATCHES)
+    rows = backend.fetch_window(session, _article_clauses(filters), filters.tags, size + 1, bound)
+    return _Window.from_rows(rows, size, rank_size), id_range
 
 
 def search_articles(
@@ -333,18 +314,17 @@ def search_articles(
     clauses = _filter_clauses(filters)
     if query is None:
         return _browse(session, filters, clauses, limit, offset)
-    backend = _Backend(session, query)
+    backend = _backend(session, query)
     size = max(WINDOW, offset + limit)
     rank_size = max(RANK_WINDOW, offset + limit)
-    window = _Window(session, backend, filters, size, rank_size)
+    window, id_range = _window(session, backend, filters, (size, rank_size), order == "relevance")
     page = SearchPage(hits=[], total=window.count, offset=offset, limit=limit)
     if window.more:
-        page.total = window.estimate_total(filters)
+        page.total = window.estimate_total(id_range or _id_range(session, filters))
         page.total_is_estimate = True
         page.notes.append(f"more than {size:,} matches; the total is estimated")
     if not window.count or offset >= window.count:
         return page
-    id_col = backend.id_column()
     if order == "relevance" and page.total > BM25_MAX_MATCHES:
         # bm25's IDF alone walks the whole posting list of a very common term (50 ms for "the" in a
         # million articles) and says almost nothing about it: list such matches newest first.
@@ -354,31 +334,56 @@ def search_articles(
             "add words or filters to rank"
         )
     if order == "relevance":
-        floor = window.rank_floor
-        if floor is not None:
+        if window.rank_floor is not None:
             page.window_limited = True
             page.notes.append(
                 f"ranked the {rank_size:,} most recently stored matches; add words or filters to narrow"
             )
-        score = backend.score().label("score")
-        stmt = backend.matches(backend.base(id_col, score), filters)
-        if floor is not None:
-            stmt = stmt.where(id_col >= floor)
-        stmt = stmt.order_by(score.desc(), id_col.desc()).limit(limit).offset(offset)
-        ranked: list[tuple[int, float | None]] = [(row[0], float(row[1])) for row in session.execute(stmt)]
+        ranked: list[tuple[int, float | None]] = list(
+            _ranked(session, backend, filters, window, limit, offset)
+        )
     else:
-        if window.count <= 500:  # few matches: sort the ids themselves
-            stmt = select(Article.id).where(Article.id.in_(window.ids()))
-        else:
-            stmt = backend.matches(backend.base(Article.id), filters, join=True)
-            if window.floor is not None:
-                page.window_limited = True
-                page.notes.append(f"sorted the {size:,} most recently stored matches by date")
-                stmt = stmt.where(id_col >= window.floor)
-        stmt = stmt.order_by(*_newest_order(session)).limit(limit).offset(offset)
-        ranked = [(id_, None) for id_ in session.scalars(stmt)]
+        if window.count > 500 and window.floor is not None:
+            page.window_limited = True
+            page.notes.append(f"sorted the {size:,} most recently stored matches by date")
+        ranked = [(id_, None) for id_ in _newest(session, backend, filters, window, limit, offset)]
     page.hits = _hydrate(session, backend, ranked)
     return page
+
+
+def _ranked(
+    session: Session, backend: _Backend, filters: SearchFilters, window: _Window, limit: int, offset: int
+) -> list[tuple[int, float]]:
+    """One page of the rank window by score (then newest), as the database's ORDER BY would give it."""
+    scored = window.scored()
+    if scored is not None:
+        scored.sort(key=lambda row: (-row[1], -row[0]))
+        return scored[offset : offset + limit]
+    id_col = backend.id_column()
+    score = backend.score().label("score")
+    stmt = _matches(backend, backend.base(id_col, score), filters)
+    if window.rank_floor is not None:
+        stmt = stmt.where(id_col >= window.rank_floor)
+    stmt = stmt.order_by(score.desc(), id_col.desc()).limit(limit).offset(offset)
+    return [(row[0], float(row[1])) for row in session.execute(stmt)]
+
+
+def _newest(
+    session: Session, backend: _Backend, filters: SearchFilters, window: _Window, limit: int, offset: int
+) -> list[int]:
+    """One page of the window's matches, newest published first."""
+    order = _newest_order(session)
+    if isinstance(backend, SqliteSearch):  # the window holds the ids themselves
+        return newest_of(session, window.ids(), order, limit, offset)
+    if window.count <= 500:  # few matches: sort the ids themselves
+        stmt = select(Article.id).where(
+            Article.id.in_(backend.ids(session, _filter_clauses(filters), window.size))
+        )
+    else:
+        stmt = _matches(backend, backend.base(Article.id), filters)
+        if window.floor is not None:
+            stmt = stmt.where(Article.id >= window.floor)
+    return list(session.scalars(stmt.order_by(*order).limit(limit).offset(offset)))
 
 
 def _browse(
@@ -460,25 +465,10 @@ def _snippets(session: Session, backend: _Backend | None, ids: list[int]) -> dic
         text_col = func.coalesce(Article.summary, func.substr(Article.body, 1, BROWSE_SNIPPET_CHARS * 2))
         plain = session.execute(select(Article.id, text_col).where(Article.id.in_(ids)))
         return {id_: _clean(_shorten(value or "")) for id_, value in plain}
-    if backend.pg:
-        headline = func.ts_headline(
-            literal("simple", type_=REGCONFIG), Article.body, _tsquery(backend.expression), HEADLINE_OPTIONS
-        )
-        rows: Iterable[Any] = session.execute(select(Article.id, headline).where(Article.id.in_(ids)))
+    if isinstance(backend, PostgresSearch):
+        rows = backend.snippets(session, ids, HIGHLIGHT_START, HIGHLIGHT_END)
     else:
-        snippet: Any = func.snippet(
-            literal_column("article_fts"), 1, HIGHLIGHT_START, HIGHLIGHT_END, "…", SNIPPET_TOKENS
-        )
-        stmt = select(_FTS_ROWID).select_from(_FTS).where(_fts_match(backend.expression))
-        if backend.has_prefix:
-            # FTS5 expands a prefix afresh for every rowid looked up, so instead walk the hits' id
-            # range once and compute snippets only for the hits.
-            stmt = stmt.where(_FTS_ROWID.between(min(ids), max(ids)))
-            snippet = case((_FTS_ROWID.in_(ids), snippet), else_=None)
-        else:
-            stmt = stmt.where(_FTS_ROWID.in_(ids))
-        wanted = set(ids)
-        rows = (row for row in session.execute(stmt.add_columns(snippet)) if row[0] in wanted)
+        rows = backend.snippets(session, ids, SNIPPET_TOKENS, HIGHLIGHT_START, HIGHLIGHT_END)
     return {id_: " ".join((value or "").split()) for id_, value in rows}
 
 
@@ -507,17 +497,18 @@ def matching_article_ids(
         return set()
     query = parse_query(text)
     clauses = _filter_clauses(filters)
-    backend = _Backend(session, query) if query is not None else None
+    backend = _backend(session, query) if query is not None else None
     found: set[int] = set()
     for start in range(0, len(candidates), 500):
         chunk = candidates[start : start + 500]
         if backend is None:
             stmt = select(Article.id).where(Article.id.in_(chunk), *clauses)
-        elif backend.pg:
-            stmt = backend.matches(select(Article.id).where(Article.id.in_(chunk)), filters)
+        elif isinstance(backend, PostgresSearch):
+            stmt = _matches(backend, select(Article.id).where(Article.id.in_(chunk)), filters)
         else:
-            stmt = select(_FTS_ROWID).select_from(_FTS).where(_FTS_ROWID.between(chunk[0], chunk[-1]))
-            stmt = backend.matches(stmt, filters)
+            stmt = _matches(
+                backend, backend.base(FTS_ROWID).where(FTS_ROWID.between(chunk[0], chunk[-1])), filters
+            )
         wanted = set(chunk)
         found.update(id_ for id_ in session.scalars(stmt) if id_ in wanted)
     return found
@@ -546,11 +537,11 @@ def iter_matching_articles(
     columns = [getattr(Article, name) for name in EXPORT_COLUMNS]
     stmt = select(*columns).where(*clauses)
     if query is not None:
-        backend = _Backend(session, query)
-        if backend.pg:
-            stmt = backend.matches(stmt, SearchFilters())
+        backend = _backend(session, query)
+        if isinstance(backend, PostgresSearch):
+            stmt = backend.matches(stmt, [])
         else:  # the id set from FTS5, then the wide rows in id order
-            stmt = stmt.where(Article.id.in_(backend.matches(backend.base(_FTS_ROWID), SearchFilters())))
+            stmt = stmt.where(Article.id.in_(backend.matches(backend.base(FTS_ROWID), [], ())))
     stmt = stmt.order_by(Article.id).execution_options(yield_per=batch_size)
     for row in session.execute(stmt):
         yield dict(row._mapping)

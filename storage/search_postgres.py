@@ -1,0 +1,95 @@
+"""The PostgreSQL (tsvector) half of ``storage.search``: match, window, score and headlines.
+
+``article.search_vector`` is a generated tsvector under a GIN index (migrations 0001/0002); the query is
+``to_tsquery('simple', :q)`` with ``:q`` built by ``storage.query.to_tsquery`` and sent bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal, literal_column, select
+from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.orm import Session
+
+from storage.models import Article
+from storage.query import Query, to_tsquery
+
+# ts_rank_cd weights {D, C, B, A}: title (A) 10x body (B), as bm25's weights on SQLite.
+TS_RANK_WEIGHTS = "{0.1, 0.1, 0.1, 1.0}"
+_SEARCH_VECTOR: ColumnElement[Any] = literal_column("article.search_vector")
+
+
+def _tsquery(expression: str) -> Any:
+    return func.to_tsquery(literal("simple", type_=REGCONFIG), literal(expression))
+
+
+def _headline_options(start: str, end: str) -> str:
+    return (
+        f'StartSel="{start}", StopSel="{end}", MaxWords=35, MinWords=15, '
+        'ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "'
+    )
+
+
+class PostgresSearch:
+    """The tsquery SQL for one parsed query."""
+
+    pg = True
+
+    def __init__(self, query: Query) -> None:
+        self.expression = to_tsquery(query)
+        self.has_phrase = any(len(term.tokens) > 1 for term in query.positive_terms())
+
+    def matches(self, stmt: Select[Any], clauses: list[ColumnElement[bool]]) -> Select[Any]:
+        """Restrict a statement over Article to matching rows (``clauses``: the filters, tags too)."""
+        return stmt.where(_SEARCH_VECTOR.op("@@")(_tsquery(self.expression)), *clauses)
+
+    def id_column(self) -> Any:
+        return Article.id
+
+    def base(self, *columns: Any) -> Select[Any]:
+        return select(*columns)
+
+    def score(self) -> Any:
+        weights = literal(TS_RANK_WEIGHTS).op("::")(literal_column("real[]"))
+        return func.ts_rank_cd(weights, _SEARCH_VECTOR, _tsquery(self.expression), 1)
+
+    def window(
+        self, session: Session, clauses: list[ColumnElement[bool]], size: int, rank_size: int
+    ) -> tuple[int, int | None, int | None, int | None]:
+        """(count, newest id, lowest id of the newest ``rank_size``, of the newest ``size``) over the
+        newest ``size`` + 1 matches, in one pass inside the database."""
+        newest_first = self._probe(clauses).limit(size + 1).subquery()  # the LIMIT applies before numbering
+        rank = func.row_number().over(order_by=newest_first.c.id.desc()).label("rn")
+        inner = select(newest_first.c.id, rank).subquery()
+        count, newest, rank_floor, floor = session.execute(
+            select(
+                func.count(),
+                func.max(inner.c.id),
+                func.min(inner.c.id).filter(inner.c.rn <= rank_size),
+                func.min(inner.c.id).filter(inner.c.rn <= size),
+            )
+        ).one()
+        return int(count or 0), newest, rank_floor, floor
+
+    def ids(self, session: Session, clauses: list[ColumnElement[bool]], size: int) -> list[int]:
+        """The newest ``size`` matching ids."""
+        return list(session.scalars(self._probe(clauses).limit(size)))
+
+    def _probe(self, clauses: list[ColumnElement[bool]]) -> Select[Any]:
+        order = Article.id.desc()
+        if self.has_phrase:
+            # PostgreSQL underestimates how rare a phrase is and would walk the primary key backwards,
+            # checking every row's vector; "+ 0" makes it take the GIN index and sort the few matches.
+            order = (Article.id + 0).desc()
+        return self.matches(select(Article.id.label("id")), clauses).order_by(order)
+
+    def snippets(self, session: Session, ids: list[int], start: str, end: str) -> Iterable[Any]:
+        headline = func.ts_headline(
+            literal("simple", type_=REGCONFIG),
+            Article.body,
+            _tsquery(self.expression),
+            _headline_options(start, end),
+        )
+        return session.execute(select(Article.id, headline).where(Article.id.in_(ids)))

@@ -1,0 +1,126 @@
+"""The SQLite (FTS5) half of ``storage.search``: match, window, score, newest-first sort and snippets.
+
+``article_fts`` is an external-content FTS5 table over ``article`` (migration 0001); filters on article
+columns join ``article`` through the covering index ``ix_article_search_filter`` (migration 0002) and
+tags are checked against the indexed ``article_tag`` table by the FTS rowid.
+
+Why the window is fetched with its scores: bm25 must first count every document holding each phrase
+(its IDF), a walk as long as the phrase's whole posting list, and a second statement that scores the
+window would walk the same matches again. So a ranked search reads the newest matches once, with bm25
+computed on them, and sorts the few thousand rows itself; the scores and the order are those of FTS5's
+``ORDER BY bm25``. For a very common query the IDF walk is the expensive part and the page will not be
+ranked anyway, so a cheap probe of the newest ids comes first (see ``fetch_window``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, case, column, exists, func, literal_column, select, table
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import Session
+
+from storage.models import Article, ArticleTag
+from storage.query import Query, to_fts5
+
+FILTER_INDEX = "INDEXED BY ix_article_search_filter"  # migration 0002
+BM25_WEIGHTS = (10.0, 1.0)  # bm25 weights per FTS5 column (title, body): title 10x body
+
+_FTS = table("article_fts", column("rowid"))
+FTS_ROWID = _FTS.c.rowid
+
+
+def tag_exists(tags: Sequence[str], id_col: Any) -> ColumnElement[bool]:
+    """Some tag of the article with id ``id_col`` is one of ``tags`` (the indexed article_tag table)."""
+    return exists().where(ArticleTag.article_id == id_col, ArticleTag.tag.in_(list(tags)))
+
+
+def _fts_match(expression: str) -> ColumnElement[bool]:
+    return sql_text("article_fts MATCH :fts_query").bindparams(fts_query=expression)  # type: ignore[return-value]
+
+
+class SqliteSearch:
+    """The FTS5 SQL for one parsed query."""
+
+    pg = False
+
+    def __init__(self, query: Query) -> None:
+        self.expression = to_fts5(query)
+        terms = (*query.positive_terms(), *query.excluded)
+        self.has_prefix = any(term.prefix for term in terms)
+
+    def matches(
+        self,
+        stmt: Select[Any],
+        columns: list[ColumnElement[bool]],
+        tags: Sequence[str],
+        *,
+        join: bool = False,
+    ) -> Select[Any]:
+        """Restrict a statement over article_fts to matching rows.
+
+        The article row is joined only when a filter needs one of its columns (or the caller asks);
+        a tag filter alone is checked against article_tag by the FTS rowid.
+        """
+        stmt = stmt.where(_fts_match(self.expression))
+        if tags:
+            stmt = stmt.where(tag_exists(tags, FTS_ROWID))
+        if columns or join:
+            stmt = stmt.join(Article, Article.id == FTS_ROWID).where(*columns)
+            stmt = stmt.with_hint(Article, FILTER_INDEX, "sqlite")
+        return stmt
+
+    def id_column(self) -> Any:
+        return FTS_ROWID
+
+    def base(self, *columns: Any) -> Select[Any]:
+        return select(*columns).select_from(_FTS)
+
+    def score(self) -> Any:
+        return -func.bm25(literal_column("article_fts"), *BM25_WEIGHTS)
+
+    def fetch_window(
+        self,
+        session: Session,
+        columns: list[ColumnElement[bool]],
+        tags: Sequence[str],
+        rows: int,
+        scored_unless_newer_than: int | None,
+    ) -> list[tuple[int, float | None]]:
+        """The newest ``rows`` matches as (id, score), newest first; score None when not scored.
+
+        With ``scored_unless_newer_than`` the matches are scored, unless ``rows`` of them have ids
+        above it: a query that common will not be ranked, and a probe bounded to those ids is cheap
+        where bm25's IDF would walk the whole posting list. Either way the ids are the same.
+        """
+        probe = self.matches(self.base(FTS_ROWID), columns, tags).order_by(FTS_ROWID.desc()).limit(rows)
+        if scored_unless_newer_than is None:
+            return [(id_, None) for id_ in session.scalars(probe)]
+        newest = list(session.scalars(probe.where(FTS_ROWID > scored_unless_newer_than)))
+        if len(newest) == rows:
+            return [(id_, None) for id_ in newest]
+        scored = self.matches(self.base(FTS_ROWID, self.score()), columns, tags)
+        stmt = scored.order_by(FTS_ROWID.desc()).limit(rows)
+        return [(id_, float(score)) for id_, score in session.execute(stmt)]
+
+    def snippets(self, session: Session, ids: list[int], tokens: int, start: str, end: str) -> Iterable[Any]:
+        snippet: Any = func.snippet(literal_column("article_fts"), 1, start, end, "…", tokens)
+        stmt = select(FTS_ROWID).select_from(_FTS).where(_fts_match(self.expression))
+        if self.has_prefix:
+            # FTS5 expands a prefix afresh for every rowid looked up, so instead walk the hits' id
+            # range once and compute snippets only for the hits.
+            stmt = stmt.where(FTS_ROWID.between(min(ids), max(ids)))
+            snippet = case((FTS_ROWID.in_(ids), snippet), else_=None)
+        else:
+            stmt = stmt.where(FTS_ROWID.in_(ids))
+        wanted = set(ids)
+        return (row for row in session.execute(stmt.add_columns(snippet)) if row[0] in wanted)
+
+
+def newest_of(session: Session, ids: list[int], order: list[Any], limit: int, offset: int) -> list[int]:
+    """Sort known matching ids newest first from the covering filter index (one JSON parameter)."""
+    listed = select(literal_column("value")).select_from(func.json_each(json.dumps(ids)))
+    stmt = select(Article.id).where(Article.id.in_(listed)).with_hint(Article, FILTER_INDEX, "sqlite")
+    return list(session.scalars(stmt.order_by(*order).limit(limit).offset(offset)))

@@ -13,9 +13,12 @@ Examples::
         --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/nw_bench
 
 The SQLite database is kept (``bench/web.py`` reuses it); ``--reuse`` skips loading when it already
-holds N articles. Loading uses executemany in 5,000-row batches (SQLite, FTS5 triggers firing as in
-production) or COPY (PostgreSQL, the generated tsvector computed as in production), never the per-item
-upsert, and writes explicit ids so a rerun is deterministic.
+holds N articles. Loading uses executemany in 5,000-row batches or COPY (PostgreSQL, the generated
+tsvector computed as in production), never the per-item upsert, and writes explicit ids so a rerun is
+deterministic. On SQLite each batch fills ``article_fts`` with one ``INSERT ... SELECT`` over the batch's
+ids while the per-row insert trigger is dropped inside the same transaction (and re-created before its
+commit, so an interrupted load never leaves the trigger missing): the same index, twice as fast as the
+trigger firing for every row. ``--fts-triggers`` measures the per-row trigger path crawls use instead.
 """
 
 from __future__ import annotations
@@ -103,8 +106,11 @@ def _progress(done: int, n: int, started: float) -> None:
     print(f"\r  {done:,}/{n:,} ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
 
 
-def load_sqlite(path: str, n: int, seed: int) -> LoadStats:
-    """Bulk insert with executemany; the FTS5 triggers from migration 0001 index each row."""
+FTS_INSERT_TRIGGER = "article_fts_ai"  # migration 0001: indexes each inserted article row
+
+
+def load_sqlite(path: str, n: int, seed: int, *, fts_triggers: bool = False) -> LoadStats:
+    """Bulk insert with executemany; article_fts is filled per batch (or by the trigger per row)."""
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     engine.dispose()
@@ -117,6 +123,9 @@ def load_sqlite(path: str, n: int, seed: int) -> LoadStats:
     conn.execute("PRAGMA foreign_keys=OFF")
     start = conn.execute("SELECT coalesce(max(id), 0) FROM article").fetchone()[0]
     insert = f"INSERT INTO article ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+    trigger_sql = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (FTS_INSERT_TRIGGER,)
+    ).fetchone()[0]
     stats = LoadStats()
     started = time.perf_counter()
     for batch in _batches(n, seed, start=start):
@@ -124,8 +133,17 @@ def load_sqlite(path: str, n: int, seed: int) -> LoadStats:
         tags = [(a.seq + 1, tag) for a in batch for tag in a.tags]
         t0, c0 = time.perf_counter(), time.process_time()
         conn.execute("BEGIN")
+        if not fts_triggers:
+            conn.execute(f"DROP TRIGGER {FTS_INSERT_TRIGGER}")
         conn.executemany(insert, rows)
         conn.executemany("INSERT INTO article_tag (article_id, tag) VALUES (?, ?)", tags)
+        if not fts_triggers:
+            conn.execute(
+                "INSERT INTO article_fts (rowid, title, body) "
+                "SELECT id, title, body FROM article WHERE id BETWEEN ? AND ? ORDER BY id",
+                (batch[0].seq + 1, batch[-1].seq + 1),
+            )
+            conn.execute(trigger_sql)
         conn.execute("COMMIT")
         stats.db_seconds += time.perf_counter() - t0
         stats.db_cpu_seconds += time.process_time() - c0
@@ -359,6 +377,12 @@ def main(argv: list[str] | None = None) -> None:
         "--pg-url", help="also benchmark PostgreSQL (its public schema is dropped and rebuilt)"
     )
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--fts-triggers",
+        action="store_true",
+        help="SQLite: let the per-row FTS5 trigger index each article (as crawls do) instead of one "
+        "INSERT ... SELECT per batch",
+    )
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per query")
     parser.add_argument(
         "--baseline-n", type=int, default=20_000, help="articles in the no-index load baseline"
@@ -378,7 +402,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"sqlite: reusing {args.db} ({have:,} articles)")
         elif args.resume and 0 < have < args.n:
             print(f"sqlite: resuming the load of {args.db} after {have:,} articles")
-            stats = load_sqlite(args.db, args.n, args.seed)
+            stats = load_sqlite(args.db, args.n, args.seed, fts_triggers=args.fts_triggers)
             print(stats.report("sqlite load (resumed part)"))
             print(
                 f"sqlite file size {Path(args.db).stat().st_size / 1e9:.2f} GB; peak RSS {_peak_mb():,.0f} MB"
@@ -389,8 +413,9 @@ def main(argv: list[str] | None = None) -> None:
                     Path(args.db + suffix).unlink(missing_ok=True)
             base = baseline_sqlite_load(min(args.baseline_n, args.n), args.seed)
             print(base.report("sqlite baseline (plain table, no indexes, no FTS)"))
-            stats = load_sqlite(args.db, args.n, args.seed)
-            print(stats.report("sqlite load"))
+            stats = load_sqlite(args.db, args.n, args.seed, fts_triggers=args.fts_triggers)
+            mode = "per-row FTS triggers" if args.fts_triggers else "FTS filled per batch"
+            print(stats.report(f"sqlite load ({mode})"))
             if base.db_cpu_seconds and stats.db_cpu_seconds:
                 ratio = (stats.loaded / stats.db_cpu_seconds) / (base.loaded / base.db_cpu_seconds)
                 print(

@@ -59,7 +59,9 @@ class SmtpSettings(_Section):
 class AlertSettings(_Section):
     outbox_dir: Path = Path("var/outbox")
     admin_email: str | None = None
-    public_url: str | None = Field(default=None, description="base URL of the web UI, for links and unsubscribe")
+    public_url: str | None = Field(
+        default=None, description="base URL of the web UI, for links and unsubscribe"
+    )
     alert_backfill: bool = False
     max_attempts: int = Field(default=8, ge=1)
     retry_base_seconds: float = Field(default=30, gt=0)
@@ -98,7 +100,8 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = SchedulerSettings()
     web: WebSettings = WebSettings()
     sources: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description="per-source overrides and additions, merged over the built-in registry"
+        default_factory=dict,
+        description="per-source overrides and additions, merged over the built-in registry",
     )
 
     @field_validator("database_url")

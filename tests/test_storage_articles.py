@@ -70,7 +70,9 @@ def test_raw_html_is_kept_compressed_and_readable(session_factory) -> None:  # t
         (article_id,) = upsert_articles(s, [record()]).new
     with session_factory() as s:
         assert raw_html(s, article_id) == b"<html>raw</html>"
-        assert known_urls(s, ["https://example.org/a/1", "https://example.org/a/2"]) == {"https://example.org/a/1"}
+        assert known_urls(s, ["https://example.org/a/1", "https://example.org/a/2"]) == {
+            "https://example.org/a/1"
+        }
 
 
 def test_racing_writers_end_with_one_row_each(session_factory) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,6 @@ import click
 
 from newswatch import __version__
 from newswatch.cli import alerts_cmds, archive, crawl_cmds, db, serve_cmds, sources_cmds, web_cmds
-from newswatch.cli.common import pass_app  # noqa: F401  (re-exported for command modules)
 from newswatch.cli.common import AppHolder
 from newswatch.config import ConfigError
 

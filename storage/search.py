@@ -248,14 +248,24 @@ class _Window:
         assert self.rows is not None
         return [id_ for id_, _ in self.rows[: self.size]]
 
-    def scored(self) -> list[tuple[int, float]] | None:
-        """The matches to rank with their scores, when the window fetched them all; else None."""
-        if not self.rows or self.rows[0][1] is None:
+    def _rank_rows(self) -> list[tuple[int, float | None]] | None:
+        """The fetched rows of the rank window, or None when it is wider than the fetched window."""
+        if self.rows is None or (self.rank_floor is None and self.more):
             return None
-        if self.rank_floor is None and self.more:
-            return None  # a rank window wider than the fetched one
         floor = self.rank_floor if self.rank_floor is not None else 0
-        return [(id_, float(score or 0.0)) for id_, score in self.rows if id_ >= floor]
+        return [row for row in self.rows if row[0] >= floor]
+
+    def rank_ids(self) -> list[int] | None:
+        """The ids to rank, when the window holds them all; else None."""
+        rows = self._rank_rows()
+        return None if rows is None else [id_ for id_, _ in rows]
+
+    def scored(self) -> list[tuple[int, float]] | None:
+        """The matches to rank with their scores, when the window fetched them scored; else None."""
+        rows = self._rank_rows()
+        if not rows or rows[0][1] is None:
+            return None
+        return [(id_, float(score or 0.0)) for id_, score in rows]
 
     def estimate_total(self, id_range: tuple[int, int | None]) -> int:
         """Matches in [window floor, newest match] scaled to the id range the filters allow.
@@ -279,11 +289,9 @@ def _window(
 ) -> tuple[_Window, tuple[int, int | None] | None]:
     """The window, and the filters' id range when it was needed to fetch it."""
     size, rank_size = sizes
-    if isinstance(backend, PostgresSearch):
-        fetched, newest, rank_floor, floor = backend.window(
-            session, _filter_clauses(filters), size, rank_size
-        )
-        return _Window(fetched, newest, rank_floor, floor, sizes), None
+    if isinstance(backend, PostgresSearch):  # ts_rank_cd has no IDF: scoring waits for the page
+        ids = backend.fetch_window(session, _filter_clauses(filters), size + 1)
+        return _Window.from_rows([(id_, None) for id_ in ids], size, rank_size), None
     id_range, bound = None, None
     if scored:
         # A window of size + 1 matches all above this id would be estimated at more than
@@ -359,6 +367,9 @@ def _ranked(
     if scored is not None:
         scored.sort(key=lambda row: (-row[1], -row[0]))
         return scored[offset : offset + limit]
+    to_rank = window.rank_ids()
+    if isinstance(backend, PostgresSearch) and to_rank is not None:
+        return backend.ranked_ids(session, to_rank, limit, offset)
     id_col = backend.id_column()
     score = backend.score().label("score")
     stmt = _matches(backend, backend.base(id_col, score), filters)
@@ -375,15 +386,7 @@ def _newest(
     order = _newest_order(session)
     if isinstance(backend, SqliteSearch):  # the window holds the ids themselves
         return newest_of(session, window.ids(), order, limit, offset)
-    if window.count <= 500:  # few matches: sort the ids themselves
-        stmt = select(Article.id).where(
-            Article.id.in_(backend.ids(session, _filter_clauses(filters), window.size))
-        )
-    else:
-        stmt = _matches(backend, backend.base(Article.id), filters)
-        if window.floor is not None:
-            stmt = stmt.where(Article.id >= window.floor)
-    return list(session.scalars(stmt.order_by(*order).limit(limit).offset(offset)))
+    return backend.newest_of(session, window.ids(), order, limit, offset)
 
 
 def _browse(

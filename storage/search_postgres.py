@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, literal_column, select
-from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy import ColumnElement, Integer, Select, any_, func, literal, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY, REGCONFIG
 from sqlalchemy.orm import Session
 
 from storage.models import Article
@@ -55,27 +55,29 @@ class PostgresSearch:
         weights = literal(TS_RANK_WEIGHTS).op("::")(literal_column("real[]"))
         return func.ts_rank_cd(weights, _SEARCH_VECTOR, _tsquery(self.expression), 1)
 
-    def window(
-        self, session: Session, clauses: list[ColumnElement[bool]], size: int, rank_size: int
-    ) -> tuple[int, int | None, int | None, int | None]:
-        """(count, newest id, lowest id of the newest ``rank_size``, of the newest ``size``) over the
-        newest ``size`` + 1 matches, in one pass inside the database."""
-        newest_first = self._probe(clauses).limit(size + 1).subquery()  # the LIMIT applies before numbering
-        rank = func.row_number().over(order_by=newest_first.c.id.desc()).label("rn")
-        inner = select(newest_first.c.id, rank).subquery()
-        count, newest, rank_floor, floor = session.execute(
-            select(
-                func.count(),
-                func.max(inner.c.id),
-                func.min(inner.c.id).filter(inner.c.rn <= rank_size),
-                func.min(inner.c.id).filter(inner.c.rn <= size),
-            )
-        ).one()
-        return int(count or 0), newest, rank_floor, floor
+    def fetch_window(self, session: Session, clauses: list[ColumnElement[bool]], rows: int) -> list[int]:
+        """The newest ``rows`` matching ids, newest first."""
+        return list(session.scalars(self._probe(clauses).limit(rows)))
 
-    def ids(self, session: Session, clauses: list[ColumnElement[bool]], size: int) -> list[int]:
-        """The newest ``size`` matching ids."""
-        return list(session.scalars(self._probe(clauses).limit(size)))
+    def ranked_ids(
+        self, session: Session, ids: list[int], limit: int, offset: int
+    ) -> list[tuple[int, float]]:
+        """One page of ``ids`` (all known to match) by score, then newest.
+
+        Looking the ids up by primary key reads each vector once, where re-running the match over
+        the window's id range would read (and for phrases recheck) every matching row again.
+        """
+        score = self.score().label("score")
+        stmt = select(Article.id, score).where(Article.id == any_(literal(ids, type_=ARRAY(Integer))))
+        stmt = stmt.order_by(score.desc(), Article.id.desc()).limit(limit).offset(offset)
+        return [(id_, float(value)) for id_, value in session.execute(stmt)]
+
+    def newest_of(
+        self, session: Session, ids: list[int], order: list[Any], limit: int, offset: int
+    ) -> list[int]:
+        """Sort known matching ids newest first (one array parameter)."""
+        stmt = select(Article.id).where(Article.id == any_(literal(ids, type_=ARRAY(Integer))))
+        return list(session.scalars(stmt.order_by(*order).limit(limit).offset(offset)))
 
     def _probe(self, clauses: list[ColumnElement[bool]]) -> Select[Any]:
         order = Article.id.desc()

@@ -117,6 +117,9 @@ def _fresh_workdir(workdir: Path) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
 
 
+REPLICA_AGE_DAYS = 36500
+
+
 def run_demo(
     workdir: str | Path = "var/demo", *, timeout_seconds: float = 50, echo: Callable[[str], Any] = print
 ) -> DemoSummary:
@@ -132,8 +135,14 @@ def run_demo(
     with replica_sites(keys) as replicas, smtp_server(workdir / "mail") as smtp_port:
         if not replicas:
             raise DemoError(f"no source has a replica site in {REPLICAS}")
+        # The replicas are snapshots with fixed dates, so sitemap windows are widened to reach them.
         overrides = {
-            key: ({"base_url": replicas[key]} if key in replicas else {"enabled": False}) for key in keys
+            key: (
+                {"base_url": replicas[key], "options": {"sitemap_max_age_days": REPLICA_AGE_DAYS}}
+                if key in replicas
+                else {"enabled": False}
+            )
+            for key in keys
         }
         skipped = [key for key in keys if key not in replicas]
         echo(f"replica sites on loopback: {', '.join(f'{k} {u}' for k, u in replicas.items())}")

@@ -33,6 +33,7 @@ from storage.query import Query, QueryError, parse_query
 from storage.search_postgres import PostgresSearch
 from storage.search_sqlite import FILTER_INDEX as SQLITE_FILTER_INDEX
 from storage.search_sqlite import FTS_ROWID, SqliteSearch, newest_of, tag_exists
+from storage.search_window import Window, id_range
 
 __all__ = [
     "HIGHLIGHT_END",
@@ -196,88 +197,6 @@ def _matches(
     return backend.matches(stmt, _article_clauses(filters), filters.tags, join=join)
 
 
-def _id_range(session: Session, filters: SearchFilters) -> tuple[int, int | None]:
-    """(lowest, highest) article id the filters' dates allow; highest is None in an empty archive.
-
-    Ids grow with arrival time, so a date filter narrows the range: its ends are taken from the first
-    and last article published inside the dates (one index seek each).
-    """
-    top = session.scalar(select(func.max(Article.id)))
-    bottom = 0
-    if filters.since is not None:
-        first = select(Article.id).where(Article.published_at >= filters.since)
-        bottom = session.scalar(first.order_by(Article.published_at).limit(1)) or 0
-    if filters.until is not None:
-        last = select(Article.id).where(Article.published_at <= filters.until)
-        top = session.scalar(last.order_by(Article.published_at.desc()).limit(1)) or top
-    return bottom, top
-
-
-class _Window:
-    """Counts and cut-off ids from the newest ``size`` + 1 matches.
-
-    ``rows`` (SQLite) are those matches as (id, score) newest first, scored or not (score None).
-    """
-
-    def __init__(
-        self,
-        fetched: int,
-        newest: int | None,
-        rank_floor: int | None,
-        floor: int | None,
-        sizes: tuple[int, int],
-        rows: list[tuple[int, float | None]] | None = None,
-    ) -> None:
-        self.size, rank_size = sizes
-        self.count = min(fetched, self.size)
-        self.more = fetched > self.size
-        self.newest = newest
-        self.rank_floor = rank_floor if fetched > rank_size else None  # lowest id to score
-        self.floor = floor if self.more else None  # lowest id of the window
-        self.rows = rows
-
-    @classmethod
-    def from_rows(cls, rows: list[tuple[int, float | None]], size: int, rank_size: int) -> _Window:
-        if not rows:
-            return cls(0, None, None, None, (size, rank_size), rows)
-        rank_floor = rows[min(rank_size, len(rows)) - 1][0]
-        floor = rows[min(size, len(rows)) - 1][0]
-        return cls(len(rows), rows[0][0], rank_floor, floor, (size, rank_size), rows)
-
-    def ids(self) -> list[int]:
-        assert self.rows is not None
-        return [id_ for id_, _ in self.rows[: self.size]]
-
-    def _rank_rows(self) -> list[tuple[int, float | None]] | None:
-        """The fetched rows of the rank window, or None when it is wider than the fetched window."""
-        if self.rows is None or (self.rank_floor is None and self.more):
-            return None
-        floor = self.rank_floor if self.rank_floor is not None else 0
-        return [row for row in self.rows if row[0] >= floor]
-
-    def rank_ids(self) -> list[int] | None:
-        """The ids to rank, when the window holds them all; else None."""
-        rows = self._rank_rows()
-        return None if rows is None else [id_ for id_, _ in rows]
-
-    def scored(self) -> list[tuple[int, float]] | None:
-        """The matches to rank with their scores, when the window fetched them scored; else None."""
-        rows = self._rank_rows()
-        if not rows or rows[0][1] is None:
-            return None
-        return [(id_, float(score or 0.0)) for id_, score in rows]
-
-    def estimate_total(self, id_range: tuple[int, int | None]) -> int:
-        """Matches in [window floor, newest match] scaled to the id range the filters allow.
-
-        Backfilled articles make this approximate, which is why the page says ``total_is_estimate``.
-        """
-        assert self.newest is not None
-        bottom, top = id_range
-        span = max(self.newest - (self.floor or 0) + 1, 1)
-        return max(self.size + 1, round(self.size * max((top or self.newest) - bottom, span) / span))
-
-
 def _limits(limit: int, offset: int) -> tuple[int, int]:
     if offset > MAX_OFFSET:
         raise QueryError(f"cannot page that deep (offset {offset}; at most {MAX_OFFSET}); narrow the search")
@@ -286,22 +205,22 @@ def _limits(limit: int, offset: int) -> tuple[int, int]:
 
 def _window(
     session: Session, backend: _Backend, filters: SearchFilters, sizes: tuple[int, int], scored: bool
-) -> tuple[_Window, tuple[int, int | None] | None]:
+) -> tuple[Window, tuple[int, int | None] | None]:
     """The window, and the filters' id range when it was needed to fetch it."""
     size, rank_size = sizes
     if isinstance(backend, PostgresSearch):  # ts_rank_cd has no IDF: scoring waits for the page
         ids = backend.fetch_window(session, _filter_clauses(filters), size + 1)
-        return _Window.from_rows([(id_, None) for id_ in ids], size, rank_size), None
-    id_range, bound = None, None
+        return Window.from_rows([(id_, None) for id_ in ids], size, rank_size), None
+    ids_allowed, bound = None, None
     if scored:
         # A window of size + 1 matches all above this id would be estimated at more than
         # BM25_MAX_MATCHES matches and not ranked: probe that cheaply before scoring.
-        id_range = _id_range(session, filters)
-        bottom, top = id_range
+        ids_allowed = id_range(session, filters.since, filters.until)
+        bottom, top = ids_allowed
         if top is not None:
             bound = top - math.ceil(size * max(top - bottom, 1) / BM25_MAX_MATCHES)
     rows = backend.fetch_window(session, _article_clauses(filters), filters.tags, size + 1, bound)
-    return _Window.from_rows(rows, size, rank_size), id_range
+    return Window.from_rows(rows, size, rank_size), ids_allowed
 
 
 def search_articles(
@@ -325,10 +244,10 @@ def search_articles(
     backend = _backend(session, query)
     size = max(WINDOW, offset + limit)
     rank_size = max(RANK_WINDOW, offset + limit)
-    window, id_range = _window(session, backend, filters, (size, rank_size), order == "relevance")
+    window, ids_allowed = _window(session, backend, filters, (size, rank_size), order == "relevance")
     page = SearchPage(hits=[], total=window.count, offset=offset, limit=limit)
     if window.more:
-        page.total = window.estimate_total(id_range or _id_range(session, filters))
+        page.total = window.estimate_total(ids_allowed or id_range(session, filters.since, filters.until))
         page.total_is_estimate = True
         page.notes.append(f"more than {size:,} matches; the total is estimated")
     if not window.count or offset >= window.count:
@@ -360,7 +279,7 @@ def search_articles(
 
 
 def _ranked(
-    session: Session, backend: _Backend, filters: SearchFilters, window: _Window, limit: int, offset: int
+    session: Session, backend: _Backend, filters: SearchFilters, window: Window, limit: int, offset: int
 ) -> list[tuple[int, float]]:
     """One page of the rank window by score (then newest), as the database's ORDER BY would give it."""
     scored = window.scored()
@@ -380,7 +299,7 @@ def _ranked(
 
 
 def _newest(
-    session: Session, backend: _Backend, filters: SearchFilters, window: _Window, limit: int, offset: int
+    session: Session, backend: _Backend, filters: SearchFilters, window: Window, limit: int, offset: int
 ) -> list[int]:
     """One page of the window's matches, newest published first."""
     order = _newest_order(session)

@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article
@@ -272,6 +272,7 @@ def link_duplicates(
                 links[follower] = find(former)
     if links:  # one executemany, as a Core statement: the ORM's per-row bookkeeping cost more than SQLite
         table = Article.__table__
+        assert isinstance(table, Table)
         statement = (
             update(table).where(table.c.id == bindparam("link_id")).values(duplicate_of=bindparam("link_to"))
         )

@@ -31,7 +31,6 @@ from sqlalchemy.orm import Session
 from storage.models import Article, ArticleTag
 from storage.query import Query, QueryError, parse_query
 from storage.search_postgres import PostgresSearch
-from storage.search_sqlite import FILTER_INDEX as SQLITE_FILTER_INDEX
 from storage.search_sqlite import FTS_ROWID, SqliteSearch, newest_of, tag_exists
 from storage.search_window import Window, id_range
 
@@ -322,7 +321,6 @@ def _browse(
             .where(ArticleTag.tag.in_(list(filters.tags)))
             .join(Article, Article.id == ArticleTag.article_id)
             .where(*others)
-            .with_hint(Article, SQLITE_FILTER_INDEX, "sqlite")
         )
         if len(filters.tags) > 1:
             counted = counted.group_by(ArticleTag.article_id)

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from storage.models import Article, ArticleTag
 from storage.query import Query, to_fts5
 
-FILTER_INDEX = "INDEXED BY ix_article_search_filter"  # migration 0002
 BM25_WEIGHTS = (10.0, 1.0)  # bm25 weights per FTS5 column (title, body): title 10x body
 
 _FTS = table("article_fts", column("rowid"))
@@ -69,7 +68,6 @@ class SqliteSearch:
             stmt = stmt.where(tag_exists(tags, FTS_ROWID))
         if columns or join:
             stmt = stmt.join(Article, Article.id == FTS_ROWID).where(*columns)
-            stmt = stmt.with_hint(Article, FILTER_INDEX, "sqlite")
         return stmt
 
     def id_column(self) -> Any:
@@ -121,6 +119,6 @@ class SqliteSearch:
 
 def newest_of(session: Session, ids: list[int], order: list[Any], limit: int, offset: int) -> list[int]:
     """Sort known matching ids newest first from the covering filter index (one JSON parameter)."""
-    listed = select(literal_column("value")).select_from(func.json_each(json.dumps(ids)))
-    stmt = select(Article.id).where(Article.id.in_(listed)).with_hint(Article, FILTER_INDEX, "sqlite")
+    listed: Select[Any] = select(literal_column("value")).select_from(func.json_each(json.dumps(ids)))
+    stmt = select(Article.id).where(Article.id.in_(listed))
     return list(session.scalars(stmt.order_by(*order).limit(limit).offset(offset)))

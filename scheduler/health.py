@@ -56,12 +56,7 @@ def links_found(outcome: CrawlOutcome) -> int | None:
     Stored-nothing alone proves nothing: an incremental run stops early, storing nothing, when every
     link on the listing is already archived. Only "the listing showed no links at all" means broken.
     """
-    counts = [
-        s[key]
-        for s in outcome.summaries
-        for key in ("links_found", "listing_links")
-        if isinstance(s.get(key), int)
-    ]
+    counts = [s["links_found"] for s in outcome.summaries if isinstance(s.get("links_found"), int)]
     return sum(counts) if counts else None
 
 

@@ -73,13 +73,6 @@ def candidate_rows(session: Session, sub: Subscription, *, alert_backfill: bool)
     return list(session.execute(statement))
 
 
-def matching_ids(session: Session, query: str, candidate_ids: set[int]) -> set[int]:
-    """Which candidates match the query, using the archive's own search (same language as the UI)."""
-    if not candidate_ids:
-        return set()
-    return set(matching_article_ids(session, query, SearchFilters(), candidate_ids)) & candidate_ids
-
-
 def _already_sent(session: Session, sub_id: int, article_ids: Iterable[int]) -> set[int]:
     ids = list(set(article_ids))
     if not ids:
@@ -107,7 +100,8 @@ def select_pending(session: Session, sub: Subscription, *, alert_backfill: bool 
     """Everything new for ``sub`` that it has not been sent, grouped by story. Reads only."""
     rows = {row[0]: row for row in candidate_rows(session, sub, alert_backfill=alert_backfill)}
     if sub.query:
-        matched = matching_ids(session, sub.query, set(rows))
+        # the archive's own search (same query language as the UI); returns a subset of the candidates
+        matched = matching_article_ids(session, sub.query, SearchFilters(), rows)
         rows = {id_: row for id_, row in rows.items() if id_ in matched}
     if not rows:
         return Selection()

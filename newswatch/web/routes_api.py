@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -12,8 +11,8 @@ from starlette.routing import Route
 from newswatch.web.archive import hit_json, run_search
 from newswatch.web.openapi import openapi_document
 from newswatch.web.params import parse_search
-from newswatch.web.queries import get_article, related_articles, source_health
-from newswatch.web.routes_pages import article_id_or_404, base_url
+from newswatch.web.queries import source_health
+from newswatch.web.routes_pages import article_and_related, article_id_or_404, base_url
 
 if TYPE_CHECKING:
     from newswatch.web.app import WebContext
@@ -49,10 +48,7 @@ def api_article(request: Request) -> Response:
     web = _web(request)
     article_id = article_id_or_404(request)
     with web.sessions() as session:
-        article = get_article(session, article_id)
-        if article is None:
-            raise HTTPException(404, f"There is no article {article_id}.")
-        related = related_articles(session, article)
+        article, related = article_and_related(session, article_id)
     base = base_url(request)
     return JSONResponse(
         {

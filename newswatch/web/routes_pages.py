@@ -16,11 +16,21 @@ from newswatch.web.archive import run_search, snippet_html, snippet_text
 from newswatch.web.chart import weekly_chart_svg
 from newswatch.web.feeds import FeedEntry, render_atom
 from newswatch.web.params import SearchRequest, parse_search
-from newswatch.web.queries import get_article, known_sources, related_articles, source_health, weekly_counts
+from newswatch.web.queries import (
+    RelatedArticle,
+    get_article,
+    known_sources,
+    related_articles,
+    source_health,
+    weekly_counts,
+)
 from storage.types import utcnow
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from newswatch.web.app import WebContext
+    from storage.models import Article
 
 FEED_SIZE = 50
 CHART_WEEKS = 12
@@ -50,6 +60,14 @@ def article_id_or_404(request: Request) -> int:
     if article_id < 1 or article_id > MAX_ARTICLE_ID:
         raise HTTPException(404, f"There is no article {article_id}.")
     return article_id
+
+
+def article_and_related(session: Session, article_id: int) -> tuple[Article, list[RelatedArticle]]:
+    """The article and the other reports of its story; 404 when there is no such article."""
+    article = get_article(session, article_id)
+    if article is None:
+        raise HTTPException(404, f"There is no article {article_id}.")
+    return article, related_articles(session, article)
 
 
 def search_page(request: Request) -> Response:
@@ -88,10 +106,7 @@ def article_page(request: Request) -> Response:
     web = _web(request)
     article_id = article_id_or_404(request)
     with web.sessions() as session:
-        article = get_article(session, article_id)
-        if article is None:
-            raise HTTPException(404, f"There is no article {article_id}.")
-        related = related_articles(session, article)
+        article, related = article_and_related(session, article_id)
         sources = known_sources(session, web.sources)
     context = {
         "request": request,

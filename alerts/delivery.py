@@ -17,7 +17,7 @@ import re
 import smtplib
 import ssl
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -47,13 +47,7 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "sent": self.sent,
-            "retried": self.retried,
-            "failed": self.failed,
-            "withheld": self.withheld,
-            "errors": list(self.errors),
-        }
+        return asdict(self)
 
 
 class SendError(Exception):

@@ -9,7 +9,8 @@ Each site is a data folder ``tests/replicas/<site>/`` served as the document roo
         news/index.html@page=2           -> /news/?page=2   (a query URL: file name + "@" + the query)
         site.py                          optional plug-in: ``install(server, **options)`` may add
                                          generated routes (listings, synthetic pages) and returns an
-                                         object kept as ``server.site``
+                                         object kept as ``server.site``; without one, files naming
+                                         ``{{BASE_URL}}`` get this server's address (``templated.py``)
         _anything                        private data for site.py (templates, metadata); never served
 
 Extension-less files and ``.html`` are served as ``text/html; charset=utf-8``; everything else by
@@ -44,6 +45,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from .templated import install_templated
 
 REPLICAS = Path(__file__).resolve().parent
 HTML = "text/html; charset=utf-8"
@@ -105,6 +108,8 @@ class ReplicaServer:
             self.site = _load_plugin(self.root / "site.py").install(self, **options)
         elif options:
             raise TypeError(f"options {sorted(options)} need a site.py plug-in in {self.root}")
+        elif self.root is not None:
+            install_templated(self, self.root)
 
     # --- lifecycle ---------------------------------------------------------------------------------
     @property

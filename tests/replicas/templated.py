@@ -1,7 +1,8 @@
 """Replica files that name their own host: ``{{BASE_URL}}`` becomes the running server's base URL.
 
 Feeds and sitemaps carry absolute links (the formats require them), but a replica's port is only known
-once its server starts. A site's ``site.py`` calls ``install_templated(server, root)``: every servable
+once its server starts. ``ReplicaServer`` calls ``install_templated(server, root)`` for a site without a
+``site.py`` plug-in (a plug-in may call it itself): every servable
 file containing the placeholder (gzip files are unpacked, filled in and packed again) is put on the
 server under its URL, ``<dir>/index.<ext>`` under ``/<dir>/`` and ``/<dir>``, with a content type
 sniffed from the body (RSS/Atom, sitemap XML or HTML).

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,11 +50,16 @@ def recipient_of(sub: Subscription) -> Recipient:
     )  # fmt: skip
 
 
-def _subscription_ids(session: Session, frequency: str | None) -> list[int]:
-    statement = select(Subscription.id).where(Subscription.active.is_(True)).order_by(Subscription.id)
+def active_subscriptions(frequency: str | None) -> Select[tuple[Subscription]]:
+    """Active subscriptions of ``frequency`` (None: all), oldest first."""
+    statement = select(Subscription).where(Subscription.active.is_(True)).order_by(Subscription.id)
     if frequency is not None:
         statement = statement.where(Subscription.frequency == frequency)
-    return list(session.scalars(statement))
+    return statement
+
+
+def _subscription_ids(session: Session, frequency: str | None) -> list[int]:
+    return list(session.scalars(active_subscriptions(frequency).with_only_columns(Subscription.id)))
 
 
 def queue_one(session: Session, subscription_id: int, mail: MailConfig, now: dt.datetime) -> int | None:

@@ -14,7 +14,7 @@ import click
 from sqlalchemy import select
 
 from alerts.config import MailConfig
-from alerts.jobs import deliver_outbox, preview_digests, queue_digests
+from alerts.jobs import active_subscriptions, deliver_outbox, preview_digests, queue_digests
 from alerts.outbox import requeue
 from alerts.selection import select_pending
 from alerts.subscriptions import (
@@ -275,10 +275,7 @@ def digest_send(app: App, frequency: str | None, dry_run: bool, fmt: str) -> Non
 def _dry_run(app: App, mail: MailConfig, frequency: str | None) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     with app.sessions() as session:
-        statement = select(Subscription).where(Subscription.active.is_(True)).order_by(Subscription.id)
-        if frequency:
-            statement = statement.where(Subscription.frequency == frequency)
-        for sub in session.scalars(statement):
+        for sub in session.scalars(active_subscriptions(frequency)):
             count = len(select_pending(session, sub, alert_backfill=mail.alert_backfill).items)
             if count:
                 rows.append({"subscription": sub.id, "email": sub.email, "frequency": sub.frequency,

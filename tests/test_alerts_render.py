@@ -149,6 +149,7 @@ def test_hostile_titles_render_safely_and_headers_stay_intact(title: str) -> Non
     assert "javascript:" not in html and all(
         link.startswith(("https:", "mailto:")) for link in collector.links
     )
+    assert "https://osce.example.org/news/2" in collector.links  # the check above saw the links
     assert "\x00" not in text and "\x07" not in text
     # Titles stay on one line in the text part and are cut to a readable length.
     title_line = next(line for line in text.splitlines() if line.startswith(" * ") and "Normal" not in line)

@@ -85,6 +85,7 @@ def upsert_articles(
 
     existing_urls = [url for url in by_url if url not in inserted]
     changed: dict[str, int] = {}
+    changes: list[dict[str, object]] = []
     for start in range(0, len(existing_urls), 500):
         chunk = existing_urls[start : start + 500]
         current = session.execute(
@@ -97,15 +98,19 @@ def upsert_articles(
             if old_hash == record.content_hash and old_title == record.title:
                 outcome.unchanged.append(id_)
                 continue
-            values = {name: getattr(record, name) for name in MUTABLE}
+            values: dict[str, object] = {name: getattr(record, name) for name in MUTABLE}
             values.update(
+                id=id_,
                 content_hash=record.content_hash,
                 previous_content_hash=old_hash,
                 modified_at=record.modified_at or utcnow(),
                 fetched_at=utcnow(),
             )
-            session.execute(update(Article).where(Article.id == id_).values(**values))
+            changes.append(values)
             changed[url] = id_
+    if changes:
+        # ORM bulk UPDATE by primary key: one executemany, not a statement per changed article.
+        session.execute(update(Article), changes)
     outcome.updated = list(changed.values())
 
     touched = {**inserted, **changed}

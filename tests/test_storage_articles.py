@@ -93,3 +93,27 @@ def test_racing_writers_end_with_one_row_each(session_factory) -> None:  # type:
         thread.join()
     assert not errors
     assert count(session_factory) == 21
+
+
+def test_several_changed_articles_in_one_batch_each_get_their_own_values(session_factory) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(session_factory) as s:
+        ids = upsert_articles(s, [record(n, content_hash=f"h{n}") for n in (1, 2, 3)]).new
+    with session_scope(session_factory) as s:
+        batch = [
+            record(1, body="B1", content_hash="n1"),
+            record(2, content_hash="h2"),
+            record(3, body="B3", content_hash="n3"),
+        ]
+        outcome = upsert_articles(s, batch)
+    assert sorted(outcome.updated) == [ids[0], ids[2]] and outcome.unchanged == [ids[1]]
+    with session_factory() as s:
+        rows = s.execute(
+            select(Article.id, Article.body, Article.content_hash, Article.previous_content_hash)
+        ).all()
+    assert sorted(rows) == sorted(
+        [
+            (ids[0], "B1", "n1", "h1"),
+            (ids[1], "Body text about Dushanbe.", "h2", None),
+            (ids[2], "B3", "n3", "h3"),
+        ]
+    )

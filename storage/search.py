@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, func, literal, select
@@ -150,11 +150,11 @@ def _aware(value: dt.datetime | None, name: str) -> dt.datetime | None:
     return value
 
 
-def _filter_clauses(filters: SearchFilters, id_col: Any = None) -> list[ColumnElement[bool]]:
-    """Column predicates for the filters; the tag test is keyed on ``id_col`` (default article.id)."""
+def _filter_clauses(filters: SearchFilters) -> list[ColumnElement[bool]]:
+    """Column predicates for the filters, tags included (an EXISTS on article_tag keyed on article.id)."""
     clauses = _article_clauses(filters)
     if filters.tags:
-        clauses.append(tag_exists(filters.tags, Article.id if id_col is None else id_col))
+        clauses.append(tag_exists(filters.tags, Article.id))
     return clauses
 
 
@@ -237,9 +237,8 @@ def search_articles(
     """
     limit, offset = _limits(limit, offset)
     query = parse_query(text)
-    clauses = _filter_clauses(filters)
     if query is None:
-        return _browse(session, filters, clauses, limit, offset)
+        return _browse(session, filters, _filter_clauses(filters), limit, offset)
     backend = _backend(session, query)
     size = max(WINDOW, offset + limit)
     rank_size = max(RANK_WINDOW, offset + limit)
@@ -315,7 +314,7 @@ def _browse(
     if filters.tags:
         # Count from the tag index outwards: scanning articles and probing tags would read a large
         # part of the archive before it found COUNT_CAP tagged articles.
-        others = _filter_clauses(replace(filters, tags=()))
+        others = _article_clauses(filters)
         counted = (
             select(ArticleTag.article_id)
             .where(ArticleTag.tag.in_(list(filters.tags)))

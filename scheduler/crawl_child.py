@@ -17,17 +17,9 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
 from crawler.runner import run_crawl
 from crawler.sources import load_registry
-
-
-def _plain(summary: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(summary) and not isinstance(summary, type):
-        return dataclasses.asdict(summary)
-    return dict(getattr(summary, "__dict__", {}))
-
 
 ORPHAN_GRACE_SECONDS = 10.0
 
@@ -64,7 +56,7 @@ def main() -> int:
     result_path = job.get("result_path")
     if result_path:
         Path(result_path).write_text(
-            json.dumps([_plain(s) for s in summaries], default=str), encoding="utf-8"
+            json.dumps([dataclasses.asdict(s) for s in summaries], default=str), encoding="utf-8"
         )
     return 0
 

@@ -66,6 +66,7 @@ def test_standby_waits_until_the_holder_stops(session_factory) -> None:
         return len(polls) > 20
 
     assert standby.wait_and_acquire(0.01, should_stop) is True
+    assert len(polls) == 3  # refused while held, taken on the first poll after the release
     assert standby.current().holder == "b:2"
 
 

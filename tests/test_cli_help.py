@@ -33,3 +33,4 @@ def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
 def test_the_core_commands_exist() -> None:
     names = {" ".join(path) for path, _ in walk(cli)}
     assert {"db upgrade"} <= names
+    assert {"crawl", "extract", "serve", "status", "demo", "sources list", "sources check"} <= names

@@ -29,17 +29,11 @@ CRAWL_OPTION_KEYS = ("user_agent", "contact", "obey_robots", "concurrent_request
 
 def service_config(settings: Settings, **overrides: Any) -> ServiceConfig:
     """Settings → the scheduler's plain ``ServiceConfig`` (``overrides`` for the fast test/demo knobs)."""
-    sched = settings.scheduler
     values: dict[str, Any] = dict(
         database_url=settings.database_url, source_overrides=settings.sources,
         crawl_options={key: getattr(settings.crawl, key) for key in CRAWL_OPTION_KEYS},
-        max_pages=settings.crawl.max_pages, mail=mail_config(settings), timezone=sched.timezone,
-        crawl_interval_minutes=sched.crawl_interval_minutes, jitter_seconds=sched.jitter_seconds,
-        crawl_timeout_seconds=sched.crawl_timeout_seconds, shutdown_timeout_seconds=sched.shutdown_timeout_seconds,
-        misfire_grace_seconds=sched.misfire_grace_seconds, immediate_digest_minutes=sched.immediate_digest_minutes,
-        daily_digest_time=sched.daily_digest_time, weekly_digest_day=sched.weekly_digest_day,
-        failure_threshold=sched.failure_threshold, raw_html_max_age_days=sched.raw_html_max_age_days,
-        log_level=settings.log_level,
+        max_pages=settings.crawl.max_pages, mail=mail_config(settings), log_level=settings.log_level,
+        **settings.scheduler.model_dump(),  # every [scheduler] key is a ServiceConfig field of the same name
     )  # fmt: skip
     values.update({key: value for key, value in overrides.items() if value is not None})
     return ServiceConfig(**values)

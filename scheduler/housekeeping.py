@@ -10,11 +10,11 @@ import datetime as dt
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from scheduler.lease import rowcount
 from storage.db import session_scope
 from storage.models import ArticleRaw, CrawlRun
 from storage.types import utcnow
@@ -79,7 +79,7 @@ def prune_raw_html(
             .where(ArticleRaw.fetched_at < cutoff)
             .execution_options(synchronize_session=False)
         )
-        removed = _rowcount(result)
+        removed = rowcount(result)
     if removed:
         log.info("pruned raw HTML of %d articles older than %d days", removed, max_age_days)
     return removed
@@ -130,8 +130,3 @@ def run_housekeeping(
     except Exception:
         log.exception("housekeeping: optimizing the database failed")
     return HousekeepingReport(stale, pruned, optimized)
-
-
-def _rowcount(result: Any) -> int:
-    """Rows an UPDATE/DELETE touched (a CursorResult attribute the generic Result type does not declare)."""
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -86,7 +86,7 @@ class Lease:
                     .values(holder=self.holder, acquired_at=now, expires_at=now + self.ttl)
                     .execution_options(synchronize_session=False)
                 )
-                if _rowcount(taken) == 1:
+                if rowcount(taken) == 1:
                     return True
                 if session.scalar(select(ServiceLease.name).where(ServiceLease.name == self.name)):
                     return False
@@ -136,7 +136,7 @@ class Lease:
                 .values(expires_at=now + self.ttl)
                 .execution_options(synchronize_session=False)
             )
-            return _rowcount(result) == 1
+            return rowcount(result) == 1
 
     def release(self) -> None:
         """Let a successor start at once instead of waiting for the expiry."""
@@ -149,6 +149,6 @@ class Lease:
             )
 
 
-def _rowcount(result: Any) -> int:
+def rowcount(result: Any) -> int:
     """Rows an UPDATE/DELETE touched (a CursorResult attribute the generic Result type does not declare)."""
     return int(getattr(result, "rowcount", 0) or 0)

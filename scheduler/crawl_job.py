@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler.housekeeping import pid_alive
+from scheduler.housekeeping import close_as_killed, pid_alive
 from storage.db import session_scope
 from storage.models import CrawlRun
 from storage.types import utcnow
@@ -175,9 +175,7 @@ class CrawlRunner:
             for run in runs:
                 if pid_alive(run.pid):
                     return run.pid
-                run.status, run.finished_at = "killed", utcnow()
-                note = f"closed by the scheduler: process {run.pid} no longer exists"
-                run.log_excerpt = f"{run.log_excerpt}\n{note}" if run.log_excerpt else note
+                close_as_killed(run, f"closed by the scheduler: process {run.pid} no longer exists", utcnow())
         return None
 
     def _settle(

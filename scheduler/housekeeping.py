@@ -39,6 +39,12 @@ def pid_alive(pid: int | None) -> bool:
         return True
 
 
+def close_as_killed(run: CrawlRun, note: str, now: dt.datetime) -> None:
+    """End a 'running' row whose process is gone: status killed, with ``note`` added to its log excerpt."""
+    run.status, run.finished_at = "killed", now
+    run.log_excerpt = f"{run.log_excerpt}\n{note}" if run.log_excerpt else note
+
+
 def reclaim_stale_runs(
     session_factory: sessionmaker[Session],
     *,
@@ -56,10 +62,7 @@ def reclaim_stale_runs(
         for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
             if run.pid in exclude or pid_alive(run.pid):
                 continue
-            run.status = "killed"
-            run.finished_at = now
-            note = f"reclaimed by housekeeping: process {run.pid} no longer exists"
-            run.log_excerpt = f"{run.log_excerpt}\n{note}" if run.log_excerpt else note
+            close_as_killed(run, f"reclaimed by housekeeping: process {run.pid} no longer exists", now)
             closed += 1
     if closed:
         log.warning("closed %d crawl run(s) left 'running' by a dead process", closed)

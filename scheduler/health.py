@@ -168,6 +168,14 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value else None
 
 
+def last_good_starts(session: Session, keys: Sequence[str] | None = None) -> dict[str, dt.datetime]:
+    """When each source's last 'ok' run started (only ``keys``, when given)."""
+    query = select(CrawlRun.source, func.max(CrawlRun.started_at)).where(CrawlRun.status == "ok")
+    if keys is not None:
+        query = query.where(CrawlRun.source.in_(keys))
+    return {source: started for source, started in session.execute(query.group_by(CrawlRun.source)).all()}
+
+
 def source_status(
     session: Session,
     sources: Sequence[tuple[str, bool, float]],
@@ -184,14 +192,7 @@ def source_status(
     latest_ids = select(func.max(CrawlRun.id)).where(CrawlRun.source.in_(keys), CrawlRun.backfill.is_(False))
     latest_ids = latest_ids.group_by(CrawlRun.source)
     runs = {run.source: run for run in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(latest_ids)))}
-    last_ok: dict[str, dt.datetime] = {
-        source: started
-        for source, started in session.execute(
-            select(CrawlRun.source, func.max(CrawlRun.started_at))
-            .where(CrawlRun.source.in_(keys), CrawlRun.status == "ok")
-            .group_by(CrawlRun.source)
-        ).all()
-    }
+    last_ok = last_good_starts(session, keys)
     states = {s.source: s for s in session.scalars(select(SourceState).where(SourceState.source.in_(keys)))}
     rows = []
     for key, enabled, interval in sources:

@@ -27,18 +27,16 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import func, select
 
 from alerts.jobs import deliver_outbox, queue_digests
 from crawler.sources import Source, load_registry
 from scheduler.config import ServiceConfig
 from scheduler.crawl_job import CrawlOutcome, CrawlRunner
-from scheduler.health import record_outcome
+from scheduler.health import last_good_starts, record_outcome
 from scheduler.housekeeping import reclaim_stale_runs, run_housekeeping
 from scheduler.lease import Lease
 from storage.db import make_engine, make_session_factory
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.models import CrawlRun
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -245,14 +243,7 @@ class Service:
     def first_runs(self, now: dt.datetime) -> list[tuple[Source, dt.datetime]]:
         """Catch-up: a source whose last good run is older than its interval runs now (staggered)."""
         with self.sessions() as session:
-            last_ok: dict[str, dt.datetime] = {
-                source: started
-                for source, started in session.execute(
-                    select(CrawlRun.source, func.max(CrawlRun.started_at))
-                    .where(CrawlRun.status == "ok")
-                    .group_by(CrawlRun.source)
-                ).all()
-            }
+            last_ok = last_good_starts(session)
         plan, overdue = [], 0
         for source in self.sources:
             interval = dt.timedelta(seconds=self.config.interval_seconds(source.interval_minutes))

@@ -280,16 +280,26 @@ class ListingSpider(NewswatchSpider):
     def item_always_relevant(self, entry: EntryPoint, metadata: Mapping[str, Any]) -> bool:
         return entry.always_relevant
 
-    def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
+    def not_modified(self, response: Response, kind: str = "") -> bool:
+        """Count a fetched listing page (listing, feed, sitemap); True when it answered 304 (logged and counted)."""
         self.pages += 1
-        entry_index = response.meta["entry_index"]
-        entry = self.source.entries[entry_index]
-        if response.status == 304:
-            logger.info("%s: %s not modified", self.source.key, response.url)
-            self.crawler.stats.inc_value("newswatch/listing_not_modified")
-            return
+        if response.status != 304:
+            return False
+        logger.info("%s: %s%s not modified", self.source.key, f"{kind} " if kind else "", response.url)
+        self.crawler.stats.inc_value("newswatch/listing_not_modified")
+        return True
+
+    def keep_validators(self, response: Response) -> None:
+        """Remember the validators of a listing page that was read (saved when the run ends well)."""
         if VALIDATORS in response.meta:
             self.fresh_validators[response.url] = response.meta[VALIDATORS]
+
+    def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
+        entry_index = response.meta["entry_index"]
+        entry = self.source.entries[entry_index]
+        if self.not_modified(response):
+            return
+        self.keep_validators(response)
         links = self.listing_links(response, entry)
         by_canonical = {canonical_url(url): (url, meta) for url, meta in links}
         self.crawler.stats.inc_value("newswatch/links_found", len(by_canonical))

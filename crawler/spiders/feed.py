@@ -24,7 +24,7 @@ from scrapy.http import Response
 
 from crawler.feeds import FeedEntry, FeedError, html_to_text, is_full_text, parse_feed
 from crawler.items import ParsedPage
-from crawler.middlewares import CONDITIONAL, VALIDATORS
+from crawler.middlewares import CONDITIONAL
 from crawler.normalize import canonical_url
 from crawler.sources import EntryPoint
 from crawler.spiders.base import FetchedArticle
@@ -52,11 +52,8 @@ class FeedSpider(SelectorListingSpider):
             yield request
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request | FetchedArticle]:
-        self.pages += 1
         entry = self.source.entries[response.meta["entry_index"]]
-        if response.status == 304:
-            logger.info("%s: feed %s not modified", self.source.key, response.url)
-            self.crawler.stats.inc_value("newswatch/listing_not_modified")
+        if self.not_modified(response, "feed"):
             return
         header = response.headers.get(b"Content-Type")
         content_type = header.decode("latin-1") if header else None
@@ -66,8 +63,7 @@ class FeedSpider(SelectorListingSpider):
             logger.error("%s: %s is not a readable feed: %s", self.source.key, response.url, exc)
             self.count_error(response.url)
             return
-        if VALIDATORS in response.meta:
-            self.fresh_validators[response.url] = response.meta[VALIDATORS]
+        self.keep_validators(response)
         items = [item for item in feed.entries if item.url]
         limit = entry.option("max_items")
         if limit:

@@ -32,7 +32,7 @@ from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 from sqlalchemy import func, select
 
-from crawler.middlewares import CONDITIONAL, VALIDATORS
+from crawler.middlewares import CONDITIONAL
 from crawler.normalize import canonical_url, parse_date
 from crawler.sources import EntryPoint
 from crawler.spiders.listing import SelectorListingSpider
@@ -163,12 +163,9 @@ class SitemapSpider(SelectorListingSpider):
         return self._last_success
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
-        self.pages += 1
         index = response.meta["entry_index"]
         entry = self.source.entries[index]
-        if response.status == 304:
-            logger.info("%s: sitemap %s not modified", self.source.key, response.url)
-            self.crawler.stats.inc_value("newswatch/listing_not_modified")
+        if self.not_modified(response, "sitemap"):
             return
         try:
             sitemap = read_sitemap(response.body, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
@@ -176,8 +173,7 @@ class SitemapSpider(SelectorListingSpider):
             logger.error("%s: %s: %s", self.source.key, response.url, exc)
             self.count_error(response.url)
             return
-        if VALIDATORS in response.meta:
-            self.fresh_validators[response.url] = response.meta[VALIDATORS]
+        self.keep_validators(response)
         if not sitemap.is_index:  # health: links listed, even if all are older than the cutoff
             self.crawler.stats.inc_value("newswatch/links_found", len(sitemap.entries))
         cutoff = self.cutoff(entry)

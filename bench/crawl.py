@@ -217,7 +217,9 @@ def main() -> None:
     ):
         database_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         print(
-            f"replica: {args.n} generated + 14 hand-written press releases at {server.base_url}", flush=True
+            f"replica: {args.n} generated + {len(server.site.articles) - args.n} hand-written press releases"
+            f" at {server.base_url}",
+            flush=True,
         )
         bare = run_child("bare", base_url=server.base_url, max_pages=max_pages)
         tuned = run_child("bare", base_url=server.base_url, max_pages=max_pages, tuned=True)

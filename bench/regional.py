@@ -68,7 +68,7 @@ def bench_feeds() -> None:
     xml_blobs = [blob for blob in blobs if not blob.lstrip().startswith(b"{")]
     baseline = _best_of(lambda: [feedparser.parse(blob) for blob in xml_blobs])
     baseline_xml_ours = _best_of(lambda: [parse_feed(blob) for blob in xml_blobs])
-    print(f"1. feeds: {len(paths)} real feeds, {items} items")
+    print(f"1. feeds: {len(blobs)} real feeds, {items} items")
     print(f"   parse_feed: {ours * 1000:.1f} ms CPU for all ({items / ours:,.0f} items/s)")
     print(f"   XML feeds only: parse_feed {baseline_xml_ours * 1000:.1f} ms CPU vs bare feedparser "
           f"{baseline * 1000:.1f} ms (ratio {baseline_xml_ours / baseline:.2f}x)")  # fmt: skip

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -60,11 +61,11 @@ def _reset_pg(url: str) -> Engine:
     return engine
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
-    """A migrated, empty database URL: a SQLite file, or the session's PostgreSQL database reset."""
+def _fresh_migrated_url(request: pytest.FixtureRequest, folder: Path) -> str:
+    """A migrated, empty database URL for ``request.param``: a SQLite file in ``folder``, or the session's
+    PostgreSQL database reset."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'newswatch.db'}"
+        url = f"sqlite:///{folder / 'newswatch.db'}"
         engine = make_engine(url)
     else:
         url = request.getfixturevalue("pg_server_url")
@@ -72,6 +73,18 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-
     upgrade(engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def fresh_migrated_url() -> Callable[[pytest.FixtureRequest, Path], str]:
+    """``_fresh_migrated_url``, for fixtures of other scopes parametrised over "sqlite" and "postgres"."""
+    return _fresh_migrated_url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """A migrated, empty database URL: a SQLite file, or the session's PostgreSQL database reset."""
+    return _fresh_migrated_url(request, tmp_path)
 
 
 @pytest.fixture

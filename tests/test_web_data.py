@@ -10,15 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from newswatch.web import create_app, make_readonly_engine
 from storage.articles import set_duplicate_of, upsert_articles
 from storage.db import make_engine, make_session_factory, session_scope
-from storage.migrate import upgrade
 from storage.models import Article, CrawlRun, SourceState
 from storage.records import ArticleRecord
 
@@ -173,31 +173,17 @@ def fill_archive(url: str) -> dict[str, int]:
     return ids
 
 
-def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A fresh migrated database: a SQLite file, or the session's PostgreSQL database with its schema reset."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'newswatch.db'}"
-        engine = make_engine(url)
-    else:
-        url = request.getfixturevalue("pg_server_url")
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    upgrade(engine)
-    engine.dispose()
-    return url
-
-
 # The web layer only reads, so one filled archive per module and backend serves every test in it.
 @pytest.fixture(
     name="archive", scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
 def archive_fixture(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    fresh_migrated_url: Callable[[pytest.FixtureRequest, Path], str],
 ) -> tuple[str, dict[str, int]]:
     """(database URL, {article url: id}) of a filled archive, on SQLite and on PostgreSQL."""
-    url = migrated_url(request, tmp_path_factory)
+    url = fresh_migrated_url(request, tmp_path_factory.mktemp("web"))
     return url, fill_archive(url)
 
 

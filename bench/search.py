@@ -41,7 +41,7 @@ from bench.generate import GeneratedArticle, _vocabularies, generate_articles
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Article
-from storage.search import SearchFilters, search_articles
+from storage.search import RANK_WINDOW, SearchFilters, search_articles
 
 DEFAULT_DB = "/tmp/newswatch-bench-1m.db"
 BATCH = 5000
@@ -298,7 +298,7 @@ def _time_queries(
 def _mode(page: Any) -> str:
     if any("newest first" in note for note in page.notes):
         return "  (too common: newest first)"
-    return "  (ranked newest 2,000)" if page.window_limited else ""
+    return f"  (ranked newest {RANK_WINDOW:,})" if page.window_limited else ""
 
 
 def _baseline_ms(session: Session, repeats: int) -> float:

@@ -3,7 +3,7 @@
 Starts the replica sites on loopback, writes a throw-away configuration pointing every source at them,
 runs ``newswatch serve`` as a subprocess with a fast schedule until at least ``--jobs`` crawl runs have
 finished, sampling the serve process's RSS from /proc, then stops it with SIGTERM. Prints the RSS after
-the first full cycle (the baseline: imports done, pools warm) and at the end, their ratio, the peak,
+two full cycles (the baseline: imports done, pools warm) and at the end, their ratio, the peak,
 and throughput. Exit status 1 if RSS grew by more than ``--max-growth`` or serve did not exit 0.
 
     .venv/bin/python bench/soak.py --jobs 200
@@ -88,6 +88,8 @@ def main() -> int:
     keys = [source.key for source in load_registry().enabled()]
     servers = {key: ReplicaServer(key).start() for key in keys if (REPLICAS / key).is_dir()}
     disabled = [key for key in keys if key not in servers]
+    if args.jobs <= 2 * len(servers):
+        parser.error(f"--jobs must exceed {2 * len(servers)}: the baseline is taken after two full cycles")
     with tempfile.TemporaryDirectory(prefix="newswatch-soak-") as tmp:
         db = Path(tmp) / "soak.db"
         config = Path(tmp) / "newswatch.toml"

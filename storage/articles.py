@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleRaw, ArticleTag
 from storage.records import ArticleRecord, UpsertOutcome
+from storage.stemming import stem_text
 from storage.types import utcnow
 
 # Columns a re-crawl may change; identity and first_seen_at stay as first stored.
@@ -100,6 +101,8 @@ def upsert_articles(
                 continue
             values: dict[str, object] = {name: getattr(record, name) for name in MUTABLE}
             values.update(
+                title_stems=stem_text(record.title, record.language),
+                body_stems=stem_text(record.body, record.language),
                 id=id_,
                 content_hash=record.content_hash,
                 previous_content_hash=old_hash,

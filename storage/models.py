@@ -21,9 +21,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from storage.stemming import stem_text
 from storage.types import UTCDateTime, utcnow
 
 NAMING = {
@@ -40,8 +44,23 @@ class Base(DeclarativeBase):
     type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
 
 
+def _stems_of(column: str) -> Any:
+    """A column default that stems ``column`` of the row being inserted (any INSERT, ORM or Core)."""
+
+    def default(context: DefaultExecutionContext) -> str:
+        params = context.get_current_parameters()
+        return stem_text(params.get(column), params.get("language"))
+
+    return default
+
+
 class Article(Base):
-    """One news article, keyed by its canonical URL."""
+    """One news article, keyed by its canonical URL.
+
+    ``title_stems`` / ``body_stems`` are the title and body as word stems (``storage.stemming``), the text
+    both full-text indexes search for ordinary words; they are filled on insert by the column default and
+    kept in step on update by ``storage.articles`` and the ``before_update`` hook below.
+    """
 
     __tablename__ = "article"
 
@@ -72,6 +91,8 @@ class Article(Base):
     first_seen_by_backfill: Mapped[bool] = mapped_column(Boolean, default=False)
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    title_stems: Mapped[str] = mapped_column(Text, default=_stems_of("title"), server_default="")
+    body_stems: Mapped[str] = mapped_column(Text, default=_stems_of("body"), server_default="")
 
     raw: Mapped[ArticleRaw | None] = relationship(back_populates="article", cascade="all, delete-orphan")
 
@@ -82,6 +103,15 @@ class Article(Base):
         Index("ix_article_language", "language"),
         Index("ix_article_duplicate_of", "duplicate_of"),
     )
+
+
+@event.listens_for(Article, "before_update")
+def _restem(mapper: Any, connection: Any, target: Article) -> None:
+    """An ORM update that changes the title, body or language re-stems them (a new index entry)."""
+    state = inspect(target)
+    if any(state.attrs[name].history.has_changes() for name in ("title", "body", "language")):
+        target.title_stems = stem_text(target.title, target.language)
+        target.body_stems = stem_text(target.body, target.language)
 
 
 class ArticleTag(Base):

@@ -7,6 +7,12 @@ Users type the same language everywhere (CLI, web page, JSON API, subscriptions)
     a OR b             either term (OR in capitals; binds tighter than the implicit AND)
     -word  -"phrase"   must not match
     prefix*            any word starting with ``prefix`` (at least 2 letters)
+    =word  ="phrase"   this exact form only (no other word forms)
+
+Words match every form of the same word: ``officer`` finds "officers", ``граница`` finds "границами"
+(``storage.stemming``: Snowball English and Russian, a light Tajik stemmer). The query's words are stemmed
+by the function that stemmed the archive and looked up in the stem columns; exact (``=``) and prefix
+terms are looked up in the unstemmed columns, as typed.
 
 Why parse it ourselves instead of handing the text to FTS5 / ``websearch_to_tsquery``: FTS5's own syntax
 (``NEAR(``, ``col:``, ``^``, bare ``*``) turns ordinary typing into syntax errors, and the two backends
@@ -20,9 +26,15 @@ reach either engine as syntax. The parser is lenient: an unbalanced quote closes
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+
+from storage.stemming import stem_variants
+from storage.tokens import fold, fold_table, tokenize
+
+__all__ = [
+    "AnyOf", "Query", "QueryError", "Term", "fold", "fold_table", "parse_query", "to_fts5", "to_tsquery",
+    "tokenize",
+]  # fmt: skip
 
 MAX_QUERY_CHARS = 2000
 MAX_TERMS = 32
@@ -36,10 +48,26 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class Term:
-    """A word or a phrase: one or more tokens in order; ``prefix`` applies to the last token."""
+    """A word or a phrase: one or more tokens in order; ``prefix`` applies to the last token.
+
+    ``exact`` terms (typed ``=word``) match only the form typed; others match any form of the words.
+    """
 
     tokens: tuple[str, ...]
     prefix: bool = False
+    exact: bool = False
+
+    @property
+    def stemmed(self) -> bool:
+        """Looked up by stems (the stem columns) rather than as typed."""
+        return not (self.prefix or self.exact)
+
+    def stem_phrases(self) -> list[tuple[str, ...]]:
+        """The term as stems: one phrase, or two when a Cyrillic word may be Russian or Tajik."""
+        variants = [stem_variants(token) for token in self.tokens]
+        width = max(len(v) for v in variants)
+        phrases = [tuple(v[min(i, len(v) - 1)] for v in variants) for i in range(width)]
+        return list(dict.fromkeys(phrases))
 
 
 @dataclass(frozen=True)
@@ -64,75 +92,27 @@ class Query:
         return out
 
 
-def _is_token_char(ch: str) -> bool:
-    cat = unicodedata.category(ch)
-    return cat[0] in "LNM" or cat == "Co"
-
-
-def tokenize(text: str) -> list[str]:
-    """Cut text into lower-cased word tokens the way the full-text indexes do."""
-    tokens: list[str] = []
-    current: list[str] = []
-    for ch in text:
-        if _is_token_char(ch):
-            current.append(ch)
-        elif current:
-            tokens.append("".join(current).lower())
-            current = []
-    if current:
-        tokens.append("".join(current).lower())
-    return tokens
-
-
-_FTS5_KEEPS = frozenset("\u01e0\u01e1")  # Ǡ ǡ: letters SQLite's remove_diacritics leaves alone
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    if ch.isascii():
-        return ch
-    base = unicodedata.normalize("NFD", ch)[0]
-    latin = "\u00c0" <= ch <= "\u024f" or "\u1e00" <= ch <= "\u1eff"
-    if ch in _FTS5_KEEPS:
-        return ch
-    return base if latin and base.isascii() and base.isalpha() else ch
-
-
-def fold(text: str) -> str:
-    """Drop diacritics from Latin letters (Dušanbe → Dusanbe), as FTS5's ``remove_diacritics 2`` does.
-
-    Cyrillic and Tajik letters (ё, ӣ, ӯ, ҳ, қ, ҷ, ғ) are distinct letters and stay as they are.
-    """
-    return "".join(_fold_char(ch) for ch in text)
-
-
-def fold_table() -> tuple[str, str]:
-    """The (from, to) strings of ``fold`` for PostgreSQL ``translate()`` (used by migration 0002)."""
-    src, dst = [], []
-    for code in list(range(0x00C0, 0x0250)) + list(range(0x1E00, 0x1F00)):
-        ch = chr(code)
-        folded = _fold_char(ch)
-        if folded != ch:
-            src.append(ch)
-            dst.append(folded)
-    return "".join(src), "".join(dst)
-
-
-def _lex(text: str) -> list[tuple[str, str, bool]]:
-    """Split into (kind, raw, negated) items: kind is 'word', 'phrase' or 'or'."""
-    items: list[tuple[str, str, bool]] = []
+def _lex(text: str) -> list[tuple[str, str, bool, bool]]:
+    """Split into (kind, raw, negated, exact) items: kind is 'word', 'phrase' or 'or'."""
+    items: list[tuple[str, str, bool, bool]] = []
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
         if ch.isspace():
             i += 1
             continue
-        negated = False
+        negated = exact = False
         if ch == "-":
             negated = True
             i += 1
             if i >= n or text[i].isspace():
                 continue  # a lone '-' means nothing
+            ch = text[i]
+        if ch == "=":
+            exact = True
+            i += 1
+            if i >= n or text[i].isspace():
+                continue  # a lone '=' means nothing
             ch = text[i]
         if ch == '"':
             end = text.find('"', i + 1)
@@ -143,20 +123,20 @@ def _lex(text: str) -> list[tuple[str, str, bool]]:
             if i < n and text[i] == "*":
                 raw += "*"
                 i += 1
-            items.append(("phrase", raw, negated))
+            items.append(("phrase", raw, negated, exact))
             continue
         start = i
         while i < n and not text[i].isspace() and text[i] != '"':
             i += 1
         raw = text[start:i]
-        if raw == "OR" and not negated:
-            items.append(("or", raw, False))
+        if raw == "OR" and not negated and not exact:
+            items.append(("or", raw, False, False))
         else:
-            items.append(("word", raw, negated))
+            items.append(("word", raw, negated, exact))
     return items
 
 
-def _term(raw: str) -> Term | None:
+def _term(raw: str, exact: bool = False) -> Term | None:
     prefix = raw.rstrip().endswith("*")
     tokens = tuple(fold(tok) for tok in tokenize(raw))
     if not tokens:
@@ -168,7 +148,7 @@ def _term(raw: str) -> Term | None:
             )
     if prefix and len(tokens[-1]) < MIN_PREFIX_CHARS:
         prefix = False  # 'a*' would match most of the archive; search the word itself
-    return Term(tokens, prefix)
+    return Term(tokens, prefix, exact)
 
 
 def parse_query(text: str | None) -> Query | None:
@@ -180,11 +160,11 @@ def parse_query(text: str | None) -> Query | None:
     required: list[Term | AnyOf] = []
     excluded: list[Term] = []
     pending_or = False
-    for kind, raw, negated in _lex(text.replace("\x00", " ")):
+    for kind, raw, negated, exact in _lex(text.replace("\x00", " ")):
         if kind == "or":
             pending_or = bool(required)
             continue
-        term = _term(raw)
+        term = _term(raw, exact)
         if term is None:
             continue
         if negated:
@@ -210,16 +190,27 @@ def parse_query(text: str | None) -> Query | None:
 
 # --- compilers -----------------------------------------------------------------------------------
 
+# FTS5 columns (migration 0005): the text as written, and the same text as stems.
+FTS_EXACT_COLUMNS = "{title body}"
+FTS_STEM_COLUMNS = "{title_stems body_stems}"
 
-def _fts_term(term: Term) -> str:
+
+def _fts_phrase(tokens: tuple[str, ...], prefix: bool = False) -> str:
     # Tokens contain only letters, digits and marks, so they never hold '"'; quoting anyway keeps
     # words like NEAR, AND, OR from being read as FTS5 operators.
-    quoted = '"' + " ".join(term.tokens) + '"'
-    return quoted + "*" if term.prefix else quoted
+    quoted = '"' + " ".join(tokens) + '"'
+    return quoted + "*" if prefix else quoted
+
+
+def _fts_term(term: Term) -> str:
+    if not term.stemmed:
+        return f"{FTS_EXACT_COLUMNS} : {_fts_phrase(term.tokens, term.prefix)}"
+    phrases = [f"{FTS_STEM_COLUMNS} : {_fts_phrase(p)}" for p in term.stem_phrases()]
+    return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
 
 
 def to_fts5(query: Query) -> str:
-    """FTS5 MATCH expression: every term double-quoted, explicit parentheses, NOT for exclusions."""
+    """FTS5 MATCH expression: every term double-quoted and column-filtered, NOT for exclusions."""
     parts = []
     for node in query.required:
         if isinstance(node, AnyOf):
@@ -232,11 +223,23 @@ def to_fts5(query: Query) -> str:
     return expression
 
 
-def _ts_term(term: Term) -> str:
-    lexemes = [f"'{tok}'" for tok in term.tokens]
-    if term.prefix:
-        lexemes[-1] += ":*"
+# tsvector weights (migration 0005): A title stems, B body stems, C title as written, D body as written.
+TS_STEM_WEIGHTS = "AB"
+TS_EXACT_WEIGHTS = "CD"
+
+
+def _ts_phrase(tokens: tuple[str, ...], weights: str, prefix: bool = False) -> str:
+    lexemes = [f"'{tok}':{weights}" for tok in tokens]
+    if prefix:
+        lexemes[-1] = f"'{tokens[-1]}':*{weights}"
     return lexemes[0] if len(lexemes) == 1 else "(" + " <-> ".join(lexemes) + ")"
+
+
+def _ts_term(term: Term) -> str:
+    if not term.stemmed:
+        return _ts_phrase(term.tokens, TS_EXACT_WEIGHTS, term.prefix)
+    phrases = [_ts_phrase(p, TS_STEM_WEIGHTS) for p in term.stem_phrases()]
+    return phrases[0] if len(phrases) == 1 else "(" + " | ".join(phrases) + ")"
 
 
 def to_tsquery(query: Query) -> str:

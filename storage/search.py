@@ -33,6 +33,7 @@ from storage.query import Query, QueryError, parse_query
 from storage.search_postgres import PostgresSearch
 from storage.search_sqlite import FTS_ROWID, SqliteSearch, newest_of, tag_exists
 from storage.search_window import Window, id_range
+from storage.snippets import Highlighter
 
 __all__ = [
     "HIGHLIGHT_END",
@@ -384,11 +385,14 @@ def _snippets(session: Session, backend: _Backend | None, ids: list[int]) -> dic
         text_col = func.coalesce(Article.summary, func.substr(Article.body, 1, BROWSE_SNIPPET_CHARS * 2))
         plain = session.execute(select(Article.id, text_col).where(Article.id.in_(ids)))
         return {id_: _clean(_shorten(value or "")) for id_, value in plain}
-    if isinstance(backend, PostgresSearch):
-        rows = backend.snippets(session, ids, HIGHLIGHT_START, HIGHLIGHT_END)
-    else:
-        rows = backend.snippets(session, ids, SNIPPET_TOKENS, HIGHLIGHT_START, HIGHLIGHT_END)
-    return {id_: " ".join((value or "").split()) for id_, value in rows}
+    marker = Highlighter.for_query(backend.query)
+    rows = session.execute(select(Article.id, Article.body, Article.language).where(Article.id.in_(ids)))
+    return {
+        id_: " ".join(
+            marker.snippet(body or "", lang, SNIPPET_TOKENS, HIGHLIGHT_START, HIGHLIGHT_END).split()
+        )
+        for id_, body, lang in rows
+    }
 
 
 def _shorten(value: str) -> str:

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Select, any_, func, literal, literal_column, select
@@ -16,20 +15,14 @@ from sqlalchemy.orm import Session
 from storage.models import Article
 from storage.query import Query, to_tsquery
 
-# ts_rank_cd weights {D, C, B, A}: title (A) 10x body (B), as bm25's weights on SQLite.
-TS_RANK_WEIGHTS = "{0.1, 0.1, 0.1, 1.0}"
+# ts_rank_cd weights {D, C, B, A} (migration 0005: A/B title/body stems, C/D title/body as written):
+# title 10x body, as bm25's weights on SQLite.
+TS_RANK_WEIGHTS = "{0.1, 1.0, 0.1, 1.0}"
 _SEARCH_VECTOR: ColumnElement[Any] = literal_column("article.search_vector")
 
 
 def _tsquery(expression: str) -> Any:
     return func.to_tsquery(literal("simple", type_=REGCONFIG), literal(expression))
-
-
-def _headline_options(start: str, end: str) -> str:
-    return (
-        f'StartSel="{start}", StopSel="{end}", MaxWords=35, MinWords=15, '
-        'ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "'
-    )
 
 
 class PostgresSearch:
@@ -38,6 +31,7 @@ class PostgresSearch:
     pg = True
 
     def __init__(self, query: Query) -> None:
+        self.query = query
         self.expression = to_tsquery(query)
         self.has_phrase = any(len(term.tokens) > 1 for term in query.positive_terms())
 
@@ -86,12 +80,3 @@ class PostgresSearch:
             # checking every row's vector; "+ 0" makes it take the GIN index and sort the few matches.
             order = (Article.id + 0).desc()
         return self.matches(select(Article.id.label("id")), clauses).order_by(order)
-
-    def snippets(self, session: Session, ids: list[int], start: str, end: str) -> Iterable[Any]:
-        headline = func.ts_headline(
-            literal("simple", type_=REGCONFIG),
-            Article.body,
-            _tsquery(self.expression),
-            _headline_options(start, end),
-        )
-        return session.execute(select(Article.id, headline).where(Article.id.in_(ids)))

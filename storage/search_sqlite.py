@@ -15,17 +15,18 @@ ranked anyway, so a cheap probe of the newest ids comes first (see ``fetch_windo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, column, exists, func, literal_column, select, table
+from sqlalchemy import ColumnElement, Select, column, exists, func, literal_column, select, table
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleTag
 from storage.query import Query, to_fts5
 
-BM25_WEIGHTS = (10.0, 1.0)  # bm25 weights per FTS5 column (title, body): title 10x body
+# bm25 weights per FTS5 column (title, body, title_stems, body_stems; migration 0005): title 10x body.
+BM25_WEIGHTS = (10.0, 1.0, 10.0, 1.0)
 
 _FTS = table("article_fts", column("rowid"))
 FTS_ROWID = _FTS.c.rowid
@@ -46,9 +47,8 @@ class SqliteSearch:
     pg = False
 
     def __init__(self, query: Query) -> None:
+        self.query = query
         self.expression = to_fts5(query)
-        terms = (*query.positive_terms(), *query.excluded)
-        self.has_prefix = any(term.prefix for term in terms)
 
     def matches(
         self,
@@ -102,19 +102,6 @@ class SqliteSearch:
         scored = self.matches(self.base(FTS_ROWID, self.score()), columns, tags)
         stmt = scored.order_by(FTS_ROWID.desc()).limit(rows)
         return [(id_, float(score)) for id_, score in session.execute(stmt)]
-
-    def snippets(self, session: Session, ids: list[int], tokens: int, start: str, end: str) -> Iterable[Any]:
-        snippet: Any = func.snippet(literal_column("article_fts"), 1, start, end, "…", tokens)
-        stmt = select(FTS_ROWID).select_from(_FTS).where(_fts_match(self.expression))
-        if self.has_prefix:
-            # FTS5 expands a prefix afresh for every rowid looked up, so instead walk the hits' id
-            # range once and compute snippets only for the hits.
-            stmt = stmt.where(FTS_ROWID.between(min(ids), max(ids)))
-            snippet = case((FTS_ROWID.in_(ids), snippet), else_=None)
-        else:
-            stmt = stmt.where(FTS_ROWID.in_(ids))
-        wanted = set(ids)
-        return (row for row in session.execute(stmt.add_columns(snippet)) if row[0] in wanted)
 
 
 def newest_of(session: Session, ids: list[int], order: list[Any], limit: int, offset: int) -> list[int]:

@@ -111,23 +111,51 @@ def test_ten_kilobytes_of_text_is_refused_cleanly() -> None:
         parse_query("border management " * 600)
 
 
-def test_fts5_compilation_quotes_every_term() -> None:
-    query = parse_query('near OR "human rights" -NOT migra*')
+STEMS, WRITTEN = "{title_stems body_stems}", "{title body}"
+
+
+def test_fts5_compilation_quotes_every_term_and_picks_stem_or_written_columns() -> None:
+    query = parse_query('near OR "human rights" -NOT migra* =officers')
     assert query is not None
-    assert to_fts5(query) == '((("near" OR "human rights") AND "migra"*) NOT "not")'
+    assert to_fts5(query) == (
+        f'((({STEMS} : "near" OR {STEMS} : "human right") AND {WRITTEN} : "migra"* '
+        f'AND {WRITTEN} : "officers") NOT {STEMS} : "not")'
+    )
 
 
-def test_tsquery_compilation_uses_quoted_lexemes() -> None:
+def test_tsquery_compilation_uses_quoted_lexemes_with_weights() -> None:
     query = parse_query('"human rights" OR migra* -corruption')
     assert query is not None
-    assert to_tsquery(query) == "(('human' <-> 'rights') | 'migra':*) & !'corruption'"
+    assert to_tsquery(query) == "(('human':AB <-> 'right':AB) | 'migra':*CD) & !'corrupt':AB"
+
+
+def test_a_cyrillic_word_without_tajik_letters_asks_for_russian_and_tajik_stems() -> None:
+    query = parse_query("границами ҳукумати")
+    assert query is not None
+    assert to_tsquery(query) == "('границ':AB | 'границам':AB) & 'ҳукумат':AB"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("=officers", Query((Term(("officers",), exact=True),))),
+        ('="human rights"', Query((Term(("human", "rights"), exact=True),))),
+        ("water -=dams", Query((Term(("water",)),), (Term(("dams",), exact=True),))),
+        ("= water", Query((Term(("water",)),))),  # a lone '=' means nothing
+    ],
+)
+def test_equals_sign_asks_for_the_exact_form(text: str, expected: Query) -> None:
+    assert parse_query(text) == expected
 
 
 @pytest.fixture(scope="module")
 def fts() -> sqlite3.Connection:
     conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE VIRTUAL TABLE t USING fts5(title, body, tokenize='unicode61 remove_diacritics 2')")
-    conn.execute("INSERT INTO t VALUES ('OSCE border', 'Душанбе ҳукумати near col title')")
+    conn.execute(
+        "CREATE VIRTUAL TABLE t USING fts5(title, body, title_stems, body_stems, "
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
+    conn.execute("INSERT INTO t VALUES ('OSCE border', 'Душанбе ҳукумати near col title', 'osc border', '')")
     return conn
 
 
@@ -136,7 +164,7 @@ def fts() -> sqlite3.Connection:
     st.text(
         alphabet=st.one_of(
             st.characters(codec="utf-8"),
-            st.sampled_from(list("\"*-()^:+ORNEAANDOT \x00'\\;ҳқӣӯҷғ")),
+            st.sampled_from(list("\"*-=()^:+ORNEAANDOT \x00'\\;ҳқӣӯҷғ")),
         ),
         max_size=80,
     )

@@ -1,0 +1,76 @@
+"""Search snippets: the passage of an article with the most matches, every matching word form marked.
+
+Computed here rather than by FTS5 ``snippet()`` / PostgreSQL ``ts_headline``: the indexes match stems,
+so the engines' highlighters would mark nothing in the text as written (or only the exact form typed).
+One Python implementation also gives both backends the same snippets. A page needs at most 100 of them,
+each a walk over one body's words with cached stems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.query import Query
+from storage.stemming import normal_form, stem, words
+
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Highlighter:
+    """What makes a word of an article a match for one query (excluded terms are never marked)."""
+
+    stems: frozenset[str]
+    exact: frozenset[str]
+    prefixes: tuple[str, ...]
+
+    @classmethod
+    def for_query(cls, query: Query) -> Highlighter:
+        stems: set[str] = set()
+        exact: set[str] = set()
+        prefixes: list[str] = []
+        for term in query.positive_terms():
+            if term.stemmed:
+                for phrase in term.stem_phrases():
+                    stems.update(phrase)
+                continue
+            *whole, last = term.tokens
+            exact.update(whole)
+            if term.prefix:
+                prefixes.append(last)
+            else:
+                exact.add(last)
+        return cls(frozenset(stems), frozenset(exact), tuple(prefixes))
+
+    def matches(self, token: str, language: str | None) -> bool:
+        word = normal_form(token)
+        if word in self.exact or (self.prefixes and word.startswith(self.prefixes)):
+            return True
+        return bool(self.stems) and stem(word, language) in self.stems
+
+    def snippet(self, text: str, language: str | None, tokens: int, start: str, end: str) -> str:
+        """The ``tokens``-word passage of ``text`` with the most matches, matches between start/end."""
+        spans = [(m.start(), m.end(), self.matches(m.group(), language)) for m in words(text)]
+        if not spans:
+            return ""
+        best, best_hits, hits = 0, -1, 0
+        for i, (_, _, hit) in enumerate(spans):  # a sliding window over the words
+            hits += hit
+            if i >= tokens:
+                hits -= spans[i - tokens][2]
+            if i >= tokens - 1 or i == len(spans) - 1:
+                first = max(0, i - tokens + 1)
+                if hits > best_hits:
+                    best, best_hits = first, hits
+        window = spans[best : best + tokens]
+        out = [ELLIPSIS] if best > 0 else []
+        cursor = window[0][0]
+        for begin, finish, hit in window:
+            out.append(text[cursor:begin])
+            out.append(f"{start}{text[begin:finish]}{end}" if hit else text[begin:finish])
+            cursor = finish
+        if best + tokens < len(spans):
+            out.append(ELLIPSIS)
+        else:
+            out.append(text[cursor:])
+        return "".join(out)

@@ -139,6 +139,48 @@ SYLLABLES_RU = (
 )  # fmt: skip
 RARE_SHARE = 0.03  # share of tokens drawn from the long tail of names
 
+# Word forms, written from the grammars (not produced by our stemmer, so the recall bench is a real test):
+# a vocabulary word listed here is written as one of its forms, chosen uniformly. English: plural and
+# verb forms; Russian: the case paradigm (singular and plural); Tajik: plural -ҳо/-он, izofat -и, object -ро.
+# The first form is the dictionary form a user would type.
+INFLECTIONS: dict[str, tuple[str, ...]] = {
+    "officers": ("officer", "officers"),
+    "border": ("border", "borders"),
+    "elections": ("election", "elections"),
+    "migrants": ("migrant", "migrants"),
+    "journalists": ("journalist", "journalists"),
+    "meeting": ("meeting", "meetings"),
+    "seminar": ("seminar", "seminars"),
+    "agreement": ("agreement", "agreements"),
+    "river": ("river", "rivers"),
+    "court": ("court", "courts"),
+    "reform": ("reform", "reforms", "reformed", "reforming"),
+    "signed": ("sign", "signs", "signed", "signing"),
+    "граница": ("граница", "границы", "границе", "границу", "границей", "границ", "границам", "границами",
+                "границах"),
+    "выборы": ("выборы", "выборов", "выборам", "выборами", "выборах"),
+    "мигранты": ("мигрант", "мигранта", "мигранту", "мигрантом", "мигранте", "мигранты", "мигрантов",
+                 "мигрантам", "мигрантами", "мигрантах"),
+    "правительство": ("правительство", "правительства", "правительству", "правительством", "правительстве"),
+    "встреча": ("встреча", "встречи", "встрече", "встречу", "встречей", "встреч", "встречам", "встречами",
+                "встречах"),
+    "журналисты": ("журналист", "журналиста", "журналисту", "журналистом", "журналисте", "журналисты",
+                   "журналистов", "журналистам", "журналистами", "журналистах"),
+    "семинар": ("семинар", "семинара", "семинару", "семинаром", "семинаре", "семинары", "семинаров",
+                "семинарах"),
+    "женщины": ("женщина", "женщины", "женщине", "женщину", "женщиной", "женщин", "женщинам", "женщинами",
+                "женщинах"),
+    "закон": ("закон", "закона", "закону", "законом", "законе", "законы", "законов", "законам", "законами",
+              "законах"),
+    "сотрудничество": ("сотрудничество", "сотрудничества", "сотрудничеству", "сотрудничеством",
+                       "сотрудничестве"),
+    "ҳукумат": ("ҳукумат", "ҳукумати", "ҳукуматҳо", "ҳукуматро"),
+    "сарҳад": ("сарҳад", "сарҳадҳо", "сарҳади", "сарҳадҳои", "сарҳадро"),
+    "қонун": ("қонун", "қонуни", "қонунҳо", "қонунро"),
+    "маҷлис": ("маҷлис", "маҷлиси", "маҷлисҳо"),
+}  # fmt: skip
+FORM_SLOTS = 10  # columns of the forms table: every word's forms repeated to this width
+
 
 def _zipf(n: int, exponent: float) -> np.ndarray:
     weights = 1.0 / np.arange(1, n + 1, dtype=np.float64) ** exponent
@@ -154,6 +196,9 @@ class _Vocabulary:
 
     def __init__(self, common: list[str], domain: list[str], places: list[str], syllables: tuple) -> None:
         self.words = np.array(common + domain + places, dtype=object)
+        self.forms = np.array(
+            [[_forms(w)[k % len(_forms(w))] for k in range(FORM_SLOTS)] for w in self.words], dtype=object
+        )
         self.cdf = _zipf(len(self.words), 1.07)
         tail = [a + b + c for a in syllables[0] for b in syllables[1] for c in syllables[2]]
         rng = np.random.default_rng(7)
@@ -164,15 +209,18 @@ class _Vocabulary:
         self.places = places
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        words = self.words[
-            np.searchsorted(self.cdf, rng.random(size), side="right").clip(0, len(self.words) - 1)
-        ]
+        idx = np.searchsorted(self.cdf, rng.random(size), side="right").clip(0, len(self.words) - 1)
+        words = self.forms[idx, rng.integers(0, FORM_SLOTS, size=size)]
         rare = rng.random(size) < RARE_SHARE
         count = int(rare.sum())
         if count:
             idx = np.searchsorted(self.tail_cdf, rng.random(count), side="right").clip(0, len(self.tail) - 1)
             words[rare] = self.tail[idx]
         return words
+
+
+def _forms(word: str) -> tuple[str, ...]:
+    return INFLECTIONS.get(word, (word,))
 
 
 def _vocabularies() -> dict[str, _Vocabulary]:

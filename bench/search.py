@@ -42,13 +42,14 @@ from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Article
 from storage.search import RANK_WINDOW, SearchFilters, search_articles
+from storage.stemming import stem_text
 
 DEFAULT_DB = "/tmp/newswatch-bench-1m.db"
 BATCH = 5000
 COLUMNS = (
     "id", "canonical_url", "url", "source", "title", "body", "published_at", "first_seen_at", "fetched_at",
     "language", "authors", "tags", "content_hash", "extraction", "relevance_terms", "attachments",
-    "first_seen_by_backfill", "extra",
+    "first_seen_by_backfill", "extra", "title_stems", "body_stems",
 )  # fmt: skip
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 
@@ -68,7 +69,7 @@ def _row(a: GeneratedArticle, pg: bool) -> tuple[Any, ...]:
     return (
         a.seq + 1, a.canonical_url, a.url, a.source, a.title, a.body, ts(a.published_at), ts(first_seen),
         ts(first_seen), a.language, "[]", json.dumps(a.tags), a.content_hash, "bench", "[]", "[]",
-        False, "{}",
+        False, "{}", stem_text(a.title, a.language), stem_text(a.body, a.language),
     )  # fmt: skip
 
 
@@ -139,8 +140,8 @@ def load_sqlite(path: str, n: int, seed: int, *, fts_triggers: bool = False) -> 
         conn.executemany("INSERT INTO article_tag (article_id, tag) VALUES (?, ?)", tags)
         if not fts_triggers:
             conn.execute(
-                "INSERT INTO article_fts (rowid, title, body) "
-                "SELECT id, title, body FROM article WHERE id BETWEEN ? AND ? ORDER BY id",
+                "INSERT INTO article_fts (rowid, title, body, title_stems, body_stems) "
+                "SELECT id, title, body, title_stems, body_stems FROM article WHERE id BETWEEN ? AND ? ORDER BY id",
                 (batch[0].seq + 1, batch[-1].seq + 1),
             )
             conn.execute(trigger_sql)

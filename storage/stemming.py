@@ -79,11 +79,29 @@ def stem(token: str, article_language: str | None) -> str:
     return token if language is None else _stem(token, language)
 
 
+_CACHE_LIMIT = 300_000
+_text_caches: dict[str | None, dict[str, str]] = {}
+
+
 def stem_text(text: str | None, article_language: str | None) -> str:
-    """Text for the stem columns: every word stemmed, joined by single spaces (word order kept)."""
+    """Text for the stem columns: every word stemmed, joined by single spaces (word order kept).
+
+    Stems are cached per article language by the word as written: an archive repeats a few thousand
+    words, and a dictionary lookup is ~20x cheaper than lower-casing, folding and stemming again
+    (bench/search.py loads a million articles with this).
+    """
     if not text:
         return ""
-    return " ".join(stem(normal_form(token), article_language) for token in TOKEN.findall(text))
+    cache = _text_caches.setdefault(article_language, {})
+    if len(cache) > _CACHE_LIMIT:
+        cache.clear()
+    out = []
+    for token in TOKEN.findall(text):
+        found = cache.get(token)
+        if found is None:
+            found = cache[token] = stem(normal_form(token), article_language)
+        out.append(found)
+    return " ".join(out)
 
 
 def stem_variants(token: str) -> tuple[str, ...]:

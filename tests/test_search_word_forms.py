@@ -7,6 +7,7 @@ so the stem columns are filled the way a crawl fills them.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -114,7 +115,7 @@ def test_an_article_edited_through_the_orm_is_stemmed_again(
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_migration_stems_and_indexes_existing_rows(
-    backend: str, tmp_path, request: pytest.FixtureRequest  # type: ignore[no-untyped-def]
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """Rows stored before migration 0005 are found by their word forms after it."""
     if backend == "sqlite":

@@ -39,7 +39,11 @@ def test_arabic_nouns_in_at_keep_it_with_and_without_izofat() -> None:
 
 
 def test_latin_words_use_english_snowball_in_any_article() -> None:
-    assert stem_text("Officers of the OSCE", "ru") == stem_text("officer of the OSCE", "en") == "offic of the osc"
+    assert (
+        stem_text("Officers of the OSCE", "ru")
+        == stem_text("officer of the OSCE", "en")
+        == "offic of the osc"
+    )
     assert stem_variants("officers") == stem_variants("officer") == ("offic",)
 
 

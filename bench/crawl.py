@@ -78,7 +78,7 @@ def child_full(base_url: str, database_url: str, backfill: bool, max_pages: int)
         max_pages=max_pages,
         progress=progress,
     )
-    return {"seconds": marks["close"] - marks["open"], "pages": summary.pages, "new": summary.new,
+    return {"seconds": marks["close"] - marks["open"], "pages": summary.pages_fetched, "new": summary.items_new,
             "errors": summary.errors, "status": summary.status}  # fmt: skip
 
 

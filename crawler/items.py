@@ -1,15 +1,18 @@
-"""What a parser hands to the normaliser.
+"""The values that flow through a crawl: what a parser extracts and what a spider hands the pipelines.
 
 A ``ParsedPage`` is raw extraction output: strings as found on the page (dates unparsed, text not yet
-repaired). The normaliser turns it into a ``storage.records.ArticleRecord``; that record is the item
-that flows through the Scrapy pipelines into storage.
+repaired). A spider wraps it in a ``FetchedArticle`` with what the pipelines need to judge it; the
+normalise pipeline adds the ``storage.records.ArticleRecord`` that the later stages refine and store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
+
+from crawler.sources import Source
+from storage.records import ArticleRecord
 
 
 @dataclass(slots=True)
@@ -37,3 +40,30 @@ class SiteParser(Protocol):
     name: str
 
     def parse(self, html: str, url: str) -> ParsedPage: ...
+
+
+@dataclass
+class FetchedArticle:
+    """The item that flows through the pipelines: a parsed page plus what the pipelines need to judge it."""
+
+    page: ParsedPage
+    source: Source
+    raw_html: bytes
+    encoding: str | None
+    always_relevant: bool = False
+    listing_url: str | None = None
+    # What the listing, feed or sitemap said about the item (published, title, content_type, tags, where,
+    # teaser): free-form because every kind of listing states different things.
+    listing: dict[str, Any] = field(default_factory=dict)
+    record: ArticleRecord | None = None  # set by NormalizePipeline
+    link: str | None = None  # the URL as the listing linked it (before redirects)
+    validators: tuple[str | None, str | None] | None = None  # the page's ETag / Last-Modified
+
+    def normalised(self) -> ArticleRecord:
+        """The record the normalise stage made; a later stage asking before it ran is a wiring bug."""
+        if self.record is None:
+            raise RuntimeError(f"{self!r} reached a pipeline stage before NormalizePipeline")
+        return self.record
+
+    def __repr__(self) -> str:  # Scrapy logs dropped items; never dump the raw HTML into the log
+        return f"<FetchedArticle {self.source.key} {self.page.url}>"

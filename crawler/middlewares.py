@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Protocol, Self, runtime_checkable
 
-from scrapy import Request
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -28,21 +29,39 @@ REFRESH = "newswatch_refresh"
 VALIDATORS = "newswatch_validators"
 
 
-class ConditionalGetMiddleware:
-    """Adds If-None-Match / If-Modified-Since from the spider's stored validators to listing requests."""
+Validators = tuple[str | None, str | None]  # (ETag, Last-Modified) as the server sent them
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+
+@runtime_checkable
+class ValidatorStore(Protocol):
+    """Where the validators stored by earlier runs are looked up (a NewswatchSpider is one)."""
+
+    def stored_validators(self, url: str) -> Validators | None: ...
+
+
+class ConditionalGetMiddleware:
+    """Adds If-None-Match / If-Modified-Since from stored validators to listing requests.
+
+    The store is given, or (when built by Scrapy) the spider, once it is open and if it keeps validators.
+    """
+
+    def __init__(self, store: ValidatorStore | None = None) -> None:
+        self.store = store
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
-        return cls(crawler)
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = cls()
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        return middleware
+
+    def spider_opened(self, spider: Spider) -> None:
+        if self.store is None and isinstance(spider, ValidatorStore):
+            self.store = spider
 
     def process_request(self, request: Request) -> None:
         if not request.meta.get(CONDITIONAL) or request.meta.get(REFRESH):
             return None
-        lookup = getattr(self.crawler.spider, "stored_validators", None)
-        stored = lookup(request.url) if lookup else None
+        stored = self.store.stored_validators(request.url) if self.store is not None else None
         if stored:
             etag, last_modified = stored
             if etag:
@@ -72,10 +91,23 @@ class BackoffRetryMiddleware(RetryMiddleware):
     (seconds, 0 disables) and ``RETRY_BACKOFF_MAX`` tune it.
     """
 
-    def __init__(self, settings: Any) -> None:
-        super().__init__(settings)
-        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
-        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 30.0)
+    def __init__(
+        self, settings: BaseSettings, *, backoff_base: float = 1.0, backoff_max: float = 30.0
+    ) -> None:
+        super().__init__(settings)  # Scrapy's RetryMiddleware reads its own RETRY_* settings
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        middleware = cls(
+            settings,
+            backoff_base=settings.getfloat("RETRY_BACKOFF_BASE", 1.0),
+            backoff_max=settings.getfloat("RETRY_BACKOFF_MAX", 30.0),
+        )
+        middleware.crawler = crawler
+        return middleware
 
     async def _pause(self, retry: Request | Response) -> Request | Response:
         if isinstance(retry, Request) and self.backoff_base > 0:

@@ -12,70 +12,54 @@ from __future__ import annotations
 import collections
 import logging
 import os
-from dataclasses import dataclass
-from typing import Any
+from typing import Self
 
-from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.signalmanager import SignalManager
+from scrapy.statscollectors import StatsCollector
 from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
 
+from crawler import signals as newswatch_signals
 from crawler.dedup import link_duplicates, simhash
-from crawler.middlewares import CONDITIONAL
+from crawler.items import FetchedArticle
 from crawler.normalize import NotAnArticle, detect_language, normalize_page
 from crawler.relevance import RelevanceRules
-from crawler.spiders.base import FetchedArticle
+from crawler.spiders.base import NewswatchSpider
 from crawler.tagging import Tagger
 from storage.articles import upsert_articles
 from storage.db import session_scope
 from storage.models import CrawlRun
-from storage.records import ArticleRecord
+from storage.records import CrawlSummary
 from storage.types import utcnow
+
+__all__ = ["CrawlSummary", "NormalizePipeline", "RelevancePipeline", "StorePipeline", "TagPipeline"]
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class CrawlSummary:
-    """What one run of one source did; returned by ``crawler.runner.run_crawl``."""
-
-    source: str
-    run_id: int | None
-    status: str
-    pages: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    dropped: int = 0
-    errors: int = 0
-    fallbacks: int = 0
-    # article links the listing pages showed (None: no listing was parsed, e.g. a feed source or a 304);
-    # 0 after a listing was parsed means the layout changed: the scheduler's health check alerts on it
-    links_found: int | None = None
+def _stats(crawler: Crawler) -> StatsCollector:
+    if crawler.stats is None:  # only before Crawler.crawl() applied its settings
+        raise NotConfigured("the crawler has no stats collector yet")
+    return crawler.stats
 
 
 class _Stage:
-    """Shared plumbing: the crawler, its spider, and counting into Scrapy's stats."""
+    """Shared plumbing: counting into Scrapy's stats (``newswatch/<key>``) and dropping with a reason."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Any:
-        return cls(crawler)
-
-    @property
-    def spider(self) -> Any:
-        return self.crawler.spider
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(_stats(crawler))
 
     def count(self, key: str, n: int = 1) -> None:
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"newswatch/{key}", n)
+        self.stats.inc_value(f"newswatch/{key}", n)
 
     def drop(self, why: str, item: FetchedArticle) -> DropItem:
-        remember = getattr(self.spider, "remember_dropped", None)
-        if remember is not None:
-            remember(item)
+        """Count the drop; Scrapy's ``item_dropped`` signal then tells the spider (it remembers the page)."""
         self.count("dropped")
         self.count(f"dropped/{why}")
         return DropItem(f"{why}: {item.page.url}", log_level="INFO")
@@ -84,8 +68,8 @@ class _Stage:
 class NormalizePipeline(_Stage):
     """ParsedPage → ArticleRecord. A page that is not an article (index, error page) is dropped."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
+    def __init__(self, stats: StatsCollector) -> None:
+        super().__init__(stats)
         # Load the language model now (about a second), not in the middle of the first article.
         detect_language("The OSCE Programme Office in Dushanbe opened a training course.", None)
 
@@ -109,8 +93,8 @@ class NormalizePipeline(_Stage):
 class RelevancePipeline(_Stage):
     """Keeps what the source's RelevanceRules match (or what an always-relevant listing lists)."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
+    def __init__(self, stats: StatsCollector) -> None:
+        super().__init__(stats)
         self._rules: dict[str, RelevanceRules] = {}
 
     def rules_for(self, item: FetchedArticle) -> RelevanceRules:
@@ -120,7 +104,7 @@ class RelevancePipeline(_Stage):
         return self._rules[key]
 
     def process_item(self, item: FetchedArticle) -> FetchedArticle:
-        record: ArticleRecord = item.record
+        record = item.normalised()
         rules = self.rules_for(item)
         terms = rules.match(record.title, record.summary or "", record.body)
         if not terms and not (item.always_relevant or rules.always):
@@ -132,43 +116,72 @@ class RelevancePipeline(_Stage):
 class TagPipeline(_Stage):
     """Topic tags (keeping the page's declared ones, e.g. OSCE fields of work) and the body's SimHash."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self.tagger = Tagger.default()
+    def __init__(self, stats: StatsCollector, tagger: Tagger) -> None:
+        super().__init__(stats)
+        self.tagger = tagger
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(_stats(crawler), Tagger.default())
 
     def process_item(self, item: FetchedArticle) -> FetchedArticle:
-        record: ArticleRecord = item.record
+        record = item.normalised()
         record.tags = list(self.tagger.tags(record.title, record.body, record.tags))
         record.simhash = simhash(record.body)
         return item
 
 
 class StorePipeline(_Stage):
-    """Batch upsert + duplicate linking, and the run's CrawlRun row from start to finish."""
+    """Batch upsert + duplicate linking, and the run's CrawlRun row from start to finish.
 
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self.batch_size = crawler.settings.getint("NEWSWATCH_BATCH_SIZE", 50)
+    The run's figures come from ``crawler.stats`` (``newswatch/pages``, ``newswatch/errors``, ``new`` ...),
+    wherever they were counted; at the end the pipeline sends ``run_finished`` with the CrawlSummary.
+    """
+
+    def __init__(
+        self,
+        stats: StatsCollector,
+        signals: SignalManager,
+        sessions: sessionmaker[Session],
+        *,
+        source: str,
+        backfill: bool = False,
+        batch_size: int = 50,
+        excerpt_lines: int = 20,
+    ) -> None:
+        super().__init__(stats)
+        self.signals = signals
+        self.sessions = sessions
+        self.source = source
+        self.backfill = backfill
+        self.batch_size = batch_size
         self.buffer: list[FetchedArticle] = []
         self.run_id: int | None = None
-        self.excerpt = _ExcerptHandler(crawler.settings.getint("NEWSWATCH_LOG_EXCERPT_LINES", 20))
-        crawler.signals.connect(self._spider_error, signal=signals.spider_error)
+        self.excerpt = _ExcerptHandler(excerpt_lines)
 
-    def _spider_error(self, failure: Any, response: Any, spider: Any = None) -> None:
-        meta = response.meta if response is not None else {}
-        self.spider.count_error(meta.get("listing_url"), listing_page=CONDITIONAL in meta)
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        spider = crawler.spider  # created before the engine builds its pipelines
+        if not isinstance(spider, NewswatchSpider):
+            raise NotConfigured("StorePipeline stores what a NewswatchSpider crawls")
+        return cls(
+            _stats(crawler),
+            crawler.signals,
+            spider.archive.sessions,
+            source=spider.source.key,
+            backfill=spider.backfill,
+            batch_size=crawler.settings.getint("NEWSWATCH_BATCH_SIZE", 50),
+            excerpt_lines=crawler.settings.getint("NEWSWATCH_LOG_EXCERPT_LINES", 20),
+        )
 
     def open_spider(self) -> None:
         logging.getLogger().addHandler(self.excerpt)
-        spider = self.spider
-        with session_scope(spider.archive.sessions) as session:
-            run = CrawlRun(
-                source=spider.source.key, status="running", backfill=spider.backfill, pid=os.getpid()
-            )
+        with session_scope(self.sessions) as session:
+            run = CrawlRun(source=self.source, status="running", backfill=self.backfill, pid=os.getpid())
             session.add(run)
             session.flush()
             self.run_id = run.id
-        spider.run_id = self.run_id
+        self.stats.set_value("newswatch/run_id", self.run_id)
 
     def process_item(self, item: FetchedArticle) -> FetchedArticle:
         self.buffer.append(item)
@@ -180,21 +193,20 @@ class StorePipeline(_Stage):
         batch, self.buffer = self.buffer, []
         if not batch:
             return
-        spider = self.spider
         try:
-            with session_scope(spider.archive.sessions) as session:
+            with session_scope(self.sessions) as session:
                 outcome = upsert_articles(
                     session,
-                    [item.record for item in batch],
+                    [item.normalised() for item in batch],
                     crawl_run_id=self.run_id,
-                    backfill=spider.backfill,
+                    backfill=self.backfill,
                 )
                 if outcome.new:
                     link_duplicates(session, outcome.new)
         except Exception:
-            logger.exception("%s: storing a batch of %d articles failed", spider.source.key, len(batch))
+            logger.exception("%s: storing a batch of %d articles failed", self.source, len(batch))
             for item in batch:
-                spider.count_error(item.listing_url)
+                self.signals.send_catch_log(newswatch_signals.article_not_stored, item=item)
             self.count("store_failures")
             return
         self.count("new", len(outcome.new))
@@ -202,20 +214,16 @@ class StorePipeline(_Stage):
         self.count("unchanged", len(outcome.unchanged))
 
     def close_spider(self) -> None:
-        spider = self.spider
         try:
             self.flush()
             summary = self.summary(status="ok")
-            spider.commit_validators(run_ok=summary.status == "ok")
+            self.signals.send_catch_log(newswatch_signals.run_finished, summary=summary)
             self.finish(summary)
-            spider.crawl_summary = summary
         finally:
             logging.getLogger().removeHandler(self.excerpt)
 
     def summary(self, status: str) -> CrawlSummary:
-        spider = self.spider
-        stats = self.crawler.stats
-        assert stats is not None
+        stats = self.stats
 
         def value(key: str) -> int:
             return int(stats.get_value(f"newswatch/{key}", 0))
@@ -223,35 +231,35 @@ class StorePipeline(_Stage):
         reason = stats.get_value("finish_reason")
         if reason not in (None, "finished") or value("store_failures"):
             status = "failed"
-        if spider.pages == 0 and spider.errors:
+        if value("pages") == 0 and value("errors"):
             status = "failed"  # not a single page came back: the site (or our config) is broken
         return CrawlSummary(
-            source=spider.source.key,
+            source=self.source,
             run_id=self.run_id,
             status=status,
-            pages=spider.pages,
-            new=value("new"),
-            updated=value("updated"),
-            unchanged=value("unchanged"),
-            dropped=value("dropped"),
-            errors=spider.errors,
+            pages_fetched=value("pages"),
+            items_new=value("new"),
+            items_updated=value("updated"),
+            items_unchanged=value("unchanged"),
+            items_dropped=value("dropped"),
+            errors=value("errors"),
             fallbacks=value("fallbacks"),
             links_found=stats.get_value("newswatch/links_found"),
         )
 
     def finish(self, summary: CrawlSummary) -> None:
-        with session_scope(self.spider.archive.sessions) as session:
+        with session_scope(self.sessions) as session:
             session.execute(
                 update(CrawlRun)
                 .where(CrawlRun.id == self.run_id)
                 .values(
                     finished_at=utcnow(),
                     status=summary.status,
-                    pages_fetched=summary.pages,
-                    items_new=summary.new,
-                    items_updated=summary.updated,
-                    items_unchanged=summary.unchanged,
-                    items_dropped=summary.dropped,
+                    pages_fetched=summary.pages_fetched,
+                    items_new=summary.items_new,
+                    items_updated=summary.items_updated,
+                    items_unchanged=summary.items_unchanged,
+                    items_dropped=summary.items_dropped,
                     errors=summary.errors,
                     fallbacks=summary.fallbacks,
                     log_excerpt=self.excerpt.text() or None,

@@ -24,8 +24,9 @@ from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import settings as default_settings
-from crawler.pipelines import CrawlSummary
+from crawler import signals as newswatch_signals
 from crawler.sources import Source, SourceConfigError, load_registry
+from storage.records import CrawlSummary
 
 SPIDERS: dict[str, str] = {
     "osce": "crawler.spiders.osce:OsceSpider",
@@ -95,9 +96,12 @@ def run_crawl(
             cls = spider_class(source)
         except SourceConfigError as exc:
             logger.error("%s", exc)
-            summaries[source.key] = CrawlSummary(source=source.key, run_id=None, status="failed", errors=1)
+            summaries[source.key] = CrawlSummary(source=source.key, status="failed", errors=1)
             continue
         crawler = process.create_crawler(cls)
+        crawler.signals.connect(
+            _collect(summaries, source.key), signal=newswatch_signals.run_finished, weak=False
+        )
         if progress is not None:
             _report_progress(crawler, source.key, progress)
         crawlers.append((source, crawler))
@@ -107,13 +111,19 @@ def run_crawl(
     if crawlers:
         process.start()
     for source, crawler in crawlers:
-        spider = crawler.spider
-        summary = getattr(spider, "crawl_summary", None) if spider is not None else None
-        if summary is None:
-            run_id = getattr(spider, "run_id", None)
-            summary = CrawlSummary(source=source.key, run_id=run_id, status="failed", errors=1)
-        summaries[source.key] = summary
+        if source.key not in summaries:  # the crawl broke before its store pipeline could sum it up
+            run_id = crawler.stats.get_value("newswatch/run_id") if crawler.stats is not None else None
+            summaries[source.key] = CrawlSummary(source=source.key, run_id=run_id, status="failed", errors=1)
     return [summaries[source.key] for source in sources]
+
+
+def _collect(summaries: dict[str, CrawlSummary], key: str) -> Callable[[CrawlSummary], None]:
+    """A run_finished receiver that files the run's summary under its source."""
+
+    def receive(summary: CrawlSummary) -> None:
+        summaries[key] = summary
+
+    return receive
 
 
 PROGRESS_EVERY = 25

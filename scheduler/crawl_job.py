@@ -19,7 +19,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from scheduler.housekeeping import close_as_killed, pid_alive
 from storage.db import session_scope
 from storage.models import CrawlRun
+from storage.records import CrawlSummary
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -36,33 +36,6 @@ log = logging.getLogger(__name__)
 TERMINATE_GRACE_SECONDS = 5.0
 LOG_TAIL_CHARS = 4000
 CHILD_COMMAND = (sys.executable, "-m", "scheduler.crawl_child")
-
-
-@dataclass(slots=True)
-class CrawlOutcome:
-    """How one scheduled crawl ended, as the parent saw it."""
-
-    source: str
-    status: str  # ok | failed | timeout | killed | skipped | busy (another process crawls it)
-    run_id: int | None = None
-    exit_code: int | None = None
-    pages_fetched: int = 0
-    items_new: int = 0
-    items_updated: int = 0
-    items_unchanged: int = 0
-    items_dropped: int = 0
-    errors: int = 0
-    seconds: float = 0.0
-    log_tail: str = ""
-    summaries: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-    @property
-    def items_seen(self) -> int:
-        return self.items_new + self.items_updated + self.items_unchanged + self.items_dropped
 
 
 class CrawlRunner:
@@ -95,7 +68,7 @@ class CrawlRunner:
 
     # -- the job -------------------------------------------------------------------------------
 
-    def run(self, source_key: str) -> CrawlOutcome:
+    def run(self, source_key: str) -> CrawlSummary:
         """Crawl one source in a child process and return how it ended (never raises for a bad crawl)."""
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="newswatch-crawl-") as tmp:
@@ -112,13 +85,13 @@ class CrawlRunner:
             }
             with self._lock:
                 if self._stopping:
-                    return CrawlOutcome(source_key, "skipped", log_tail="service is stopping")
+                    return CrawlSummary(source_key, "skipped", log_tail="service is stopping")
                 if source_key in self._children:
-                    return CrawlOutcome(source_key, "skipped", log_tail="a crawl of this source is running")
+                    return CrawlSummary(source_key, "skipped", log_tail="a crawl of this source is running")
                 busy_pid = self._live_run_elsewhere(source_key)
                 if busy_pid:
                     log.info("crawl %s skipped: process %d is still crawling it", source_key, busy_pid)
-                    return CrawlOutcome(source_key, "busy", log_tail=f"process {busy_pid} is crawling it")
+                    return CrawlSummary(source_key, "busy", log_tail=f"process {busy_pid} is crawling it")
                 with log_path.open("wb") as child_log:
                     proc = subprocess.Popen(
                         self.child_command,
@@ -150,9 +123,9 @@ class CrawlRunner:
                     terminated = proc.pid in self._terminated
                     self._terminated.discard(proc.pid)
             tail = _tail(log_path)
-            summaries = _read_summaries(result_path)
+            reported = _read_summary(result_path)
         outcome = self._settle(source_key, proc, timed_out=timed_out, terminated=terminated, tail=tail)
-        outcome.summaries = summaries
+        outcome.links_found = reported.links_found if reported is not None else None
         outcome.seconds = time.monotonic() - started
         level = logging.INFO if outcome.ok else logging.WARNING
         log.log(level, "crawl %s %s in %.1f s: %d new, %d updated, %d pages, %d errors (exit %s)",
@@ -180,7 +153,7 @@ class CrawlRunner:
 
     def _settle(
         self, source_key: str, proc: subprocess.Popen[bytes], *, timed_out: bool, terminated: bool, tail: str
-    ) -> CrawlOutcome:
+    ) -> CrawlSummary:
         """Close the child's CrawlRun row if it could not, and read the final figures from it."""
         code = proc.returncode
         if timed_out:
@@ -213,11 +186,11 @@ class CrawlRunner:
             elif parent_status == "timeout":
                 pass  # finished its row just as we killed it: keep what it recorded
             session.flush()
-            return CrawlOutcome(
+            return CrawlSummary(
                 source=source_key, status=run.status, run_id=run.id, exit_code=code,
                 pages_fetched=run.pages_fetched, items_new=run.items_new, items_updated=run.items_updated,
                 items_unchanged=run.items_unchanged, items_dropped=run.items_dropped, errors=run.errors,
-                log_tail=tail,
+                fallbacks=run.fallbacks, log_tail=tail,
             )  # fmt: skip
 
     # -- shutdown ------------------------------------------------------------------------------
@@ -285,8 +258,10 @@ def _tail(path: Path) -> str:
     return data[-LOG_TAIL_CHARS:].decode("utf-8", "replace")
 
 
-def _read_summaries(path: Path) -> list[dict[str, Any]]:
+def _read_summary(path: Path) -> CrawlSummary | None:
+    """The CrawlSummary the child wrote (None when it wrote none: it died, or never got that far)."""
     try:
-        return list(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError):
-        return []
+        (fields,) = json.loads(path.read_text(encoding="utf-8"))
+        return CrawlSummary(**fields)
+    except (OSError, ValueError, TypeError):
+        return None

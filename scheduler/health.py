@@ -18,15 +18,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.admin import queue_admin_alert
-from scheduler.crawl_job import CrawlOutcome
 from storage.db import session_scope
 from storage.models import CrawlRun, SourceState
+from storage.records import CrawlSummary
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 
-def run_was_bad(outcome: CrawlOutcome) -> str | None:
+def run_was_bad(outcome: CrawlSummary) -> str | None:
     """Why this run counts against the source (None when it was healthy)."""
     if outcome.status in ("skipped", "busy"):
         return None
@@ -37,7 +37,7 @@ def run_was_bad(outcome: CrawlOutcome) -> str | None:
     return None
 
 
-def run_was_inconclusive(outcome: CrawlOutcome) -> bool:
+def run_was_inconclusive(outcome: CrawlSummary) -> bool:
     """A clean run that saw nothing and parsed no listing: every listing answered 304 Not Modified (or a
     feed had nothing new). It proves neither health nor failure, so the streak is left as it is; in
     particular an unchanged, still-empty listing does not count as a recovery."""
@@ -50,14 +50,13 @@ def run_was_inconclusive(outcome: CrawlOutcome) -> bool:
     )
 
 
-def links_found(outcome: CrawlOutcome) -> int | None:
+def links_found(outcome: CrawlSummary) -> int | None:
     """Article links the run's entry pages listed, when the crawler reports it (None: unknown).
 
     Stored-nothing alone proves nothing: an incremental run stops early, storing nothing, when every
     link on the listing is already archived. Only "the listing showed no links at all" means broken.
     """
-    counts = [s["links_found"] for s in outcome.summaries if isinstance(s.get("links_found"), int)]
-    return sum(counts) if counts else None
+    return outcome.links_found
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +71,7 @@ class HealthChange:
 
 def record_outcome(
     session_factory: sessionmaker[Session],
-    outcome: CrawlOutcome,
+    outcome: CrawlSummary,
     *,
     failure_threshold: int,
     admin_email: str | None,

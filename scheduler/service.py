@@ -31,12 +31,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from alerts.jobs import deliver_outbox, queue_digests
 from crawler.sources import Source, load_registry
 from scheduler.config import ServiceConfig
-from scheduler.crawl_job import CrawlOutcome, CrawlRunner
+from scheduler.crawl_job import CrawlRunner
 from scheduler.health import last_good_starts, record_outcome
 from scheduler.housekeeping import reclaim_stale_runs, run_housekeeping
 from scheduler.lease import Lease
 from storage.db import make_engine, make_session_factory
 from storage.migrate import current_revision, head_revision, upgrade
+from storage.records import CrawlSummary
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ class Service:
             child_command=config.crawl_child_command,
         )  # fmt: skip
         self.scheduler: BackgroundScheduler | None = None
-        self.outcomes: list[CrawlOutcome] = []
+        self.outcomes: list[CrawlSummary] = []
         self.exit_code = EXIT_OK
         self._active = _ActiveJobs()
         self._stop = threading.Event()
@@ -282,7 +283,7 @@ class Service:
         job.__name__ = job_id.replace(":", "_")
         return job
 
-    def crawl_source(self, source_key: str) -> CrawlOutcome:
+    def crawl_source(self, source_key: str) -> CrawlSummary:
         outcome = self.runner.run(source_key)
         if outcome.status == "busy":
             # Another process (a killed predecessor's child finishing, a manual crawl) has it: try again

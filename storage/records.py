@@ -41,3 +41,39 @@ class UpsertOutcome:
     new: list[int] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class CrawlSummary:
+    """What one run of one source did: the one summary type from the crawler to the scheduler.
+
+    The counts carry the names of the ``crawl_run`` row's columns, so the pipeline that fills the row, the
+    crawl child that reports it and the scheduler that reads it back (``newswatch status``, the health
+    check) speak of the same run with the same words. The last three fields are the scheduler's view of
+    the crawl process (set only when a run was supervised by it).
+    """
+
+    source: str
+    status: str  # running | ok | failed | timeout | killed | skipped | busy (another process crawls it)
+    run_id: int | None = None
+    pages_fetched: int = 0
+    items_new: int = 0
+    items_updated: int = 0
+    items_unchanged: int = 0
+    items_dropped: int = 0
+    errors: int = 0
+    fallbacks: int = 0
+    # article links the listing pages showed (None: no listing was parsed, e.g. a feed source or a 304);
+    # 0 after a listing was parsed means the layout changed: the scheduler's health check alerts on it
+    links_found: int | None = None
+    exit_code: int | None = None
+    seconds: float = 0.0
+    log_tail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def items_seen(self) -> int:
+        return self.items_new + self.items_updated + self.items_unchanged + self.items_dropped

@@ -88,7 +88,8 @@ def test_first_run_stores_what_is_relevant_then_only_listings_are_asked(
 ) -> None:
     first = crawl(db_url, server)
     assert first["status"] == "ok", first
-    assert (first["new"], first["dropped"], first["errors"], first["fallbacks"]) == (RELEVANT, 3, 0, 0)
+    assert (first["items_new"], first["items_dropped"]) == (RELEVANT, 3)
+    assert (first["errors"], first["fallbacks"]) == (0, 0)
     stored = db.articles()
     assert len(stored) == RELEVANT
     assert "odihr/445312" not in stored and "mission-to-moldova/585400" not in stored  # not about Tajikistan
@@ -109,7 +110,7 @@ def test_first_run_stores_what_is_relevant_then_only_listings_are_asked(
         "ok",
         RELEVANT,
         3,
-        first["pages"],
+        first["pages_fetched"],
     )
     assert run.finished_at is not None and run.pid is not None
     every_article_once = article_paths(server)
@@ -120,7 +121,7 @@ def test_first_run_stores_what_is_relevant_then_only_listings_are_asked(
     # Second run over an unchanged site: one conditional request per entry point, answered 304.
     server.clear_log()
     second = crawl(db_url, server)
-    assert (second["status"], second["new"], second["errors"]) == ("ok", 0, 0)
+    assert (second["status"], second["items_new"], second["errors"]) == ("ok", 0, 0)
     assert sorted(server.paths()) == sorted([OFFICE_LISTING, GENERAL_LISTING])
     assert all(
         entry.conditional and entry.status == 304 for entry in server.log if entry.path != "/robots.txt"
@@ -142,7 +143,7 @@ def test_first_run_stores_what_is_relevant_then_only_listings_are_asked(
     )
     server.clear_log()
     third = crawl(db_url, server)
-    assert (third["status"], third["new"], third["errors"]) == ("ok", 1, 0)
+    assert (third["status"], third["items_new"], third["errors"]) == ("ok", 1, 0)
     assert article_paths(server) == ["/programme-office-in-dushanbe/600001"]
     assert db.articles()["programme-office-in-dushanbe/600001"].tags[:1] == ["Cyber/ICT Security"]
 
@@ -151,7 +152,7 @@ def test_first_run_stores_what_is_relevant_then_only_listings_are_asked(
 def test_renamed_markup_still_yields_articles_through_the_fallback(sqlite_url: str) -> None:
     with ReplicaServer("osce", variant="renamed") as server:
         summary = crawl(sqlite_url, server)
-    assert summary["status"] == "ok" and summary["new"] == RELEVANT
+    assert summary["status"] == "ok" and summary["items_new"] == RELEVANT
     assert summary["fallbacks"] == RELEVANT + 3  # every parsed page needed it, kept or not
     db = Db(sqlite_url)
     articles = db.articles()
@@ -177,7 +178,7 @@ def test_failing_pages_are_counted_and_the_run_goes_on(sqlite_url: str, server: 
     server.fail("/secretary-general/385117", "charset", charset="iso-8859-1")
     summary = crawl(sqlite_url, server, options={"download_timeout": 1.5, "max_response_bytes": 200_000})
     assert summary["status"] == "ok"
-    assert summary["errors"] == 3 and summary["new"] == RELEVANT - 3
+    assert summary["errors"] == 3 and summary["items_new"] == RELEVANT - 3
     db = Db(sqlite_url)
     stored = db.articles()
     assert not {"node/590121", "secretariat/565802", "representative-on-freedom-of-media/527001"} & set(
@@ -193,7 +194,7 @@ def test_failing_pages_are_counted_and_the_run_goes_on(sqlite_url: str, server: 
     server.clear_faults()
     server.clear_log()
     again = crawl(sqlite_url, server)
-    assert (again["status"], again["new"], again["errors"]) == ("ok", 3, 0)
+    assert (again["status"], again["items_new"], again["errors"]) == ("ok", 3, 0)
     assert sorted(article_paths(server)) == [
         "/node/590121", "/representative-on-freedom-of-media/527001", "/secretariat/565802",
     ]  # fmt: skip
@@ -206,11 +207,11 @@ def test_a_failed_listing_page_keeps_the_listing_from_being_skipped_next_time(
 ) -> None:
     server.fail(GENERAL_LISTING + "?page=1", "status", status=500)
     first = crawl(sqlite_url, server)
-    assert first["errors"] == 1 and first["new"] < RELEVANT
+    assert first["errors"] == 1 and first["items_new"] < RELEVANT
     server.clear_faults()
     server.clear_log()
     second = crawl(sqlite_url, server)
-    assert (second["errors"], first["new"] + second["new"]) == (0, RELEVANT)
+    assert (second["errors"], first["items_new"] + second["items_new"]) == (0, RELEVANT)
     assert GENERAL_LISTING + "?page=1" in server.paths()
 
 
@@ -225,17 +226,18 @@ def test_robots_txt_is_obeyed_and_a_transient_error_is_retried(
     assert not [path for path in server.paths() if path.startswith("/programme-office-in-dushanbe/")]
     stored = Db(sqlite_url).articles()
     assert not [url for url in stored if url.startswith("programme-office-in-dushanbe/")]
-    assert summary["new"] == RELEVANT - 5
+    assert summary["items_new"] == RELEVANT - 5
     assert [e.status for e in server.log if e.path == "/cio/69105"] == [503, 200] and "cio/69105" in stored
 
 
 @pytest.mark.slow
 def test_backfill_walks_past_known_pages_without_refetching(sqlite_url: str, server: ReplicaServer) -> None:
     first = crawl(sqlite_url, server, args=["--max-pages", "1"])
-    assert first["new"] == 5 + 2  # page 0 of the office listing + the relevant items on page 0 of the rest
+    # page 0 of the office listing + the relevant items on page 0 of the rest
+    assert first["items_new"] == 5 + 2
     server.clear_log()
     deeper = crawl(sqlite_url, server, args=["--backfill", "--max-pages", "5"])
-    assert deeper["new"] == RELEVANT - first["new"]
+    assert deeper["items_new"] == RELEVANT - first["items_new"]
     assert not [entry for entry in server.log if entry.conditional]  # a backfill does not ask "changed?"
     fetched = article_paths(server)
     assert len(fetched) == len(set(fetched)) and not set(fetched) & {"/cio/69105"} - set(fetched)
@@ -245,7 +247,7 @@ def test_backfill_walks_past_known_pages_without_refetching(sqlite_url: str, ser
 
     # The backfill left validators behind: the next scheduled run is two 304s again.
     server.clear_log()
-    assert crawl(sqlite_url, server)["new"] == 0
+    assert crawl(sqlite_url, server)["items_new"] == 0
     assert sorted((e.path, e.status) for e in server.log if e.path != "/robots.txt") == [
         (GENERAL_LISTING, 304), (OFFICE_LISTING, 304),
     ]  # fmt: skip

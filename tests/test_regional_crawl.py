@@ -63,7 +63,8 @@ def test_times_of_central_asia_feed(sqlite_url: str) -> None:
     with ReplicaServer("timesca") as server:
         summary = crawl(sqlite_url, "timesca", server)
         paths = server.paths()
-    assert (summary["status"], summary["new"], summary["dropped"], summary["errors"]) == ("ok", 2, 1, 0)
+    assert (summary["status"], summary["items_new"], summary["items_dropped"]) == ("ok", 2, 1)
+    assert summary["errors"] == 0
     assert summary["links_found"] == 3  # what the scheduler's health check reads
     articles = stored(sqlite_url, "timesca")
     full = articles["Tajikistan and OSCE Discuss Border Security Cooperation"]
@@ -82,7 +83,8 @@ def test_diplomatic_insight_sitemap_with_window_and_gzip(sqlite_url: str) -> Non
     assert "/news-sitemap.xml.gz" in paths and "/post-sitemap.xml" in paths
     assert "/tajik-delegation-visits-islamabad/" not in paths  # lastmod 2019: outside the window
     assert "/" not in paths  # the home page does not match url_pattern
-    assert (summary["status"], summary["new"], summary["dropped"]) == ("ok", 2, 1)  # UN GA: not relevant
+    # UN GA: not relevant
+    assert (summary["status"], summary["items_new"], summary["items_dropped"]) == ("ok", 2, 1)
     assert summary["links_found"] == 6  # every URL the two sitemaps list, old ones included
     articles = stored(sqlite_url, "tdi")
     conference = articles["Tajikistan hosts high-level conference on counter-terrorism"]
@@ -99,14 +101,14 @@ def test_sitemap_skips_what_the_last_successful_run_saw(sqlite_url: str) -> None
         paths = server.paths()
     # the sitemaps answer 304 or list only entries older than the last run: no article is fetched again
     assert not [p for p in paths if "sitemap" not in p]
-    assert (summary["new"], summary["errors"]) == (0, 0)
+    assert (summary["items_new"], summary["errors"]) == (0, 0)
 
 
 def test_asia_plus_two_editions_mixed_language_relevance(db_url: str) -> None:
     """English and Russian feeds in one source; a Russian item about Душанбе is kept, an Uzbek one dropped."""
     with ReplicaServer("asiaplus") as server:
         summary = crawl(db_url, "asiaplus", server)
-    assert (summary["status"], summary["new"], summary["dropped"]) == ("ok", 2, 1)
+    assert (summary["status"], summary["items_new"], summary["items_dropped"]) == ("ok", 2, 1)
     articles = stored(db_url, "asiaplus")
     russian = articles["В Душанбе открылся новый центр обслуживания граждан"]
     assert russian.language == "ru"
@@ -121,7 +123,7 @@ def test_eurasianet_listing_with_pagination(sqlite_url: str) -> None:
         summary = crawl(sqlite_url, "eurasianet", server)
         paths = server.paths()
     assert "/region/tajikistan?page=1" in paths
-    assert (summary["status"], summary["new"], summary["dropped"]) == ("ok", 3, 1)
+    assert (summary["status"], summary["items_new"], summary["items_dropped"]) == ("ok", 3, 1)
     articles = stored(sqlite_url, "eurasianet")
     assert "Kyrgyzstan: Parliament approves new media law" not in articles
     rogun = articles["Tajikistan: Rogun dam financing talks resume with World Bank"]
@@ -135,14 +137,14 @@ def test_eurasianet_second_run_fetches_nothing_new(sqlite_url: str) -> None:
         server.clear_log()
         summary = crawl(sqlite_url, "eurasianet", server)
         log = list(server.log)
-    assert summary["new"] == 0
+    assert summary["items_new"] == 0
     assert [(r.path, r.status) for r in log if r.path != "/robots.txt"] == [("/region/tajikistan", 304)]
 
 
 def test_radio_ozodi_pangea_feed_in_tajik(sqlite_url: str) -> None:
     with ReplicaServer("ozodi") as server:
         summary = crawl(sqlite_url, "ozodi", server)
-    assert (summary["status"], summary["new"], summary["errors"]) == ("ok", 2, 0)
+    assert (summary["status"], summary["items_new"], summary["errors"]) == ("ok", 2, 0)
     articles = stored(sqlite_url, "ozodi")
     border = articles["Дар Душанбе конфронси САҲА оид ба амнияти марз баргузор шуд"]
     assert border.language == "tg"
@@ -156,7 +158,7 @@ def test_khovar_tajik_and_russian_feeds(sqlite_url: str) -> None:
     with ReplicaServer("khovar") as server:
         summary = crawl(sqlite_url, "khovar", server)
         paths = server.paths()
-    assert (summary["status"], summary["new"]) == ("ok", 2)
+    assert (summary["status"], summary["items_new"]) == ("ok", 2)
     assert "/rus/2024/09/v-dushanbe-obsudili-sotrudnichestvo-s-obse/" not in paths  # full text in the feed
     articles = stored(sqlite_url, "khovar")
     languages = {article.language for article in articles.values()}
@@ -168,7 +170,7 @@ def test_feed_that_is_not_a_feed_is_an_error_not_a_crash(sqlite_url: str) -> Non
     with ReplicaServer("ozodi") as server:
         server.put("/api/zrqiteuuir", "<html><body><h1>Maintenance</h1></body></html>")
         summary = crawl_allowing_failure(sqlite_url, "ozodi", server)
-    assert summary["errors"] >= 1 and summary["new"] == 0
+    assert summary["errors"] >= 1 and summary["items_new"] == 0
 
 
 def crawl_allowing_failure(db_url: str, key: str, server: ReplicaServer) -> dict[str, Any]:
@@ -193,7 +195,7 @@ def test_windows_1251_feed_declared_only_in_the_xml_prolog(sqlite_url: str) -> N
             "/feed/", b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>'
         )
         summary = crawl(sqlite_url, "khovar", server)
-    assert (summary["new"], summary["errors"]) == (1, 0)
+    assert (summary["items_new"], summary["errors"]) == (1, 0)
     (article,) = stored(sqlite_url, "khovar").values()
     assert article.title == "В Душанбе обсудили сотрудничество с ОБСЕ в сфере пограничной безопасности"
     assert "Программного офиса ОБСЕ" in article.body
@@ -209,7 +211,7 @@ def test_json_feed_entry_point(sqlite_url: str) -> None:
         server.put("/ru/rss", json.dumps({**feed, "items": []}), "application/feed+json")
         summary = crawl(sqlite_url, "asiaplus", server)
         paths = server.paths()
-    assert summary["new"] == 1 and path in paths
+    assert summary["items_new"] == 1 and path in paths
 
 
 def test_feed_second_run_is_a_conditional_get_only(sqlite_url: str) -> None:
@@ -218,7 +220,7 @@ def test_feed_second_run_is_a_conditional_get_only(sqlite_url: str) -> None:
         server.clear_log()
         summary = crawl(sqlite_url, "ozodi", server)
         log = [(r.path, r.status, r.conditional) for r in server.log if r.path != "/robots.txt"]
-    assert summary["new"] == 0
+    assert summary["items_new"] == 0
     assert log == [("/api/zrqiteuuir", 304, True)]
 
 
@@ -237,7 +239,7 @@ def test_new_feed_item_after_a_run_fetches_only_that_article(sqlite_url: str) ->
         server.clear_log()
         summary = crawl(sqlite_url, "ozodi", server)
         paths = server.paths()
-    assert summary["new"] == 1
+    assert summary["items_new"] == 1
     assert paths == ["/api/zrqiteuuir", "/a/33129999.html"]
 
 
@@ -295,4 +297,4 @@ def test_sitemap_news_only_and_max_urls(sqlite_url: str) -> None:
         articles = [p for p in server.paths() if "sitemap" not in p]
     # only the news sitemap's entries count, and only the first of them is taken
     assert articles == ["/tajikistan-hosts-high-level-conference-on-counter-terrorism/"]
-    assert summary["new"] == 1
+    assert summary["items_new"] == 1

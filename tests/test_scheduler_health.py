@@ -6,21 +6,21 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from scheduler.crawl_job import CrawlOutcome
 from scheduler.health import record_outcome, run_was_bad, run_was_inconclusive, source_status
 from storage.db import session_scope
 from storage.models import CrawlRun, OutboxMessage, SourceState
+from storage.records import CrawlSummary
 from storage.types import utcnow
 
 ADMIN = "admin@example.org"
 
 
-def failed(source: str = "osce") -> CrawlOutcome:
-    return CrawlOutcome(source, "failed", exit_code=1, log_tail="HTTP 500 on the listing page")
+def failed(source: str = "osce") -> CrawlSummary:
+    return CrawlSummary(source, "failed", exit_code=1, log_tail="HTTP 500 on the listing page")
 
 
-def healthy(source: str = "osce") -> CrawlOutcome:
-    return CrawlOutcome(source, "ok", exit_code=0, pages_fetched=3, items_new=2, items_unchanged=5)
+def healthy(source: str = "osce") -> CrawlSummary:
+    return CrawlSummary(source, "ok", exit_code=0, pages_fetched=3, items_new=2, items_unchanged=5)
 
 
 def admin_messages(session_factory) -> list[OutboxMessage]:
@@ -68,14 +68,14 @@ def test_without_an_admin_address_the_state_still_records_the_streak(session_fac
 
 
 def test_a_run_whose_listing_shows_no_links_counts_as_bad() -> None:
-    empty = CrawlOutcome("osce", "ok", exit_code=0, pages_fetched=1, summaries=[{"links_found": 0}])
+    empty = CrawlSummary("osce", "ok", exit_code=0, pages_fetched=1, links_found=0)
     assert "no article links" in (run_was_bad(empty) or "")
-    known = CrawlOutcome("osce", "ok", exit_code=0, pages_fetched=1, summaries=[{"links_found": 20}])
+    known = CrawlSummary("osce", "ok", exit_code=0, pages_fetched=1, links_found=20)
     assert run_was_bad(known) is None  # an incremental run that found only archived links
-    unknown = CrawlOutcome("osce", "ok", exit_code=0, pages_fetched=1, summaries=[{"new": 0}])
+    unknown = CrawlSummary("osce", "ok", exit_code=0, pages_fetched=1, links_found=None)
     assert run_was_bad(unknown) is None
-    assert run_was_bad(CrawlOutcome("osce", "skipped")) is None
-    assert "timeout" in (run_was_bad(CrawlOutcome("osce", "timeout")) or "")
+    assert run_was_bad(CrawlSummary("osce", "skipped")) is None
+    assert "timeout" in (run_was_bad(CrawlSummary("osce", "timeout")) or "")
 
 
 def test_status_shows_last_run_streak_and_next_run(session_factory) -> None:
@@ -102,8 +102,8 @@ def test_status_shows_last_run_streak_and_next_run(session_factory) -> None:
 
 
 def test_not_modified_runs_neither_extend_nor_end_a_streak(session_factory) -> None:
-    empty = CrawlOutcome("osce", "ok", exit_code=0, pages_fetched=2, summaries=[{"links_found": 0}])
-    not_modified = CrawlOutcome("osce", "ok", exit_code=0, pages_fetched=2, summaries=[{"links_found": None}])
+    empty = CrawlSummary("osce", "ok", exit_code=0, pages_fetched=2, links_found=0)
+    not_modified = CrawlSummary("osce", "ok", exit_code=0, pages_fetched=2, links_found=None)
     assert run_was_inconclusive(not_modified) and not run_was_inconclusive(empty)
     record = [record_outcome(session_factory, o, failure_threshold=2, admin_email=ADMIN).consecutive_failures
               for o in (empty, not_modified, not_modified, empty)]  # fmt: skip

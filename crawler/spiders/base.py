@@ -22,12 +22,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DropItem, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from sqlalchemy import select, union
@@ -35,7 +35,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameter
 
-from crawler.items import ParsedPage, SiteParser
+from crawler import signals as newswatch_signals
+from crawler.items import FetchedArticle, ParsedPage, SiteParser
 from crawler.middlewares import CONDITIONAL, REFRESH, VALIDATORS
 from crawler.normalize import canonical_url, decode_html
 from crawler.parsers.layered import extract_article
@@ -43,28 +44,10 @@ from crawler.sources import EntryPoint, Source, load_registry, load_site_parser
 from storage.db import make_engine, make_session_factory, session_scope
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import Article, CrawlRun, HttpValidator
+from storage.records import CrawlSummary
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class FetchedArticle:
-    """The item that flows through the pipelines: a parsed page plus what the pipelines need to judge it."""
-
-    page: ParsedPage
-    source: Source
-    raw_html: bytes
-    encoding: str | None
-    always_relevant: bool = False
-    listing_url: str | None = None
-    listing: dict[str, Any] = field(default_factory=dict)
-    record: Any = None  # storage.records.ArticleRecord once normalised
-    link: str | None = None  # the URL as the listing linked it (before redirects)
-    validators: tuple[str | None, str | None] | None = None  # the page's ETag / Last-Modified
-
-    def __repr__(self) -> str:  # Scrapy logs dropped items; never dump the raw HTML into the log
-        return f"<FetchedArticle {self.source.key} {self.page.url}>"
 
 
 class Archive:
@@ -171,6 +154,10 @@ class NewswatchSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewswatchSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.setup(crawler, **kwargs)
+        crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
+        crawler.signals.connect(spider.on_item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(spider.on_article_not_stored, signal=newswatch_signals.article_not_stored)
+        crawler.signals.connect(spider.on_run_finished, signal=newswatch_signals.run_finished)
         return spider
 
     def setup(self, crawler: Crawler, **kwargs: Any) -> None:
@@ -190,8 +177,6 @@ class NewswatchSpider(scrapy.Spider):
         self.database_url = kwargs.get("database_url") or settings.get("NEWSWATCH_DATABASE_URL")
         self.archive = Archive(self.database_url)
         self.site_parser: SiteParser | None = load_site_parser(self.source.parser)
-        self.pages = 0
-        self.errors = 0
         self.failed_listings: set[str] = set()
         self.fresh_validators: dict[str, tuple[str | None, str | None]] = {}
         self.always_relevant_urls: set[str] = set()
@@ -201,26 +186,47 @@ class NewswatchSpider(scrapy.Spider):
         # hid (a listing page, say) is behind pages that are all known by now.
         self.catch_up = not self.backfill and self.archive.last_run_had_errors(self.source.key)
 
-    # --- counters the store pipeline reads -------------------------------------------------------
+    # --- what the run counts (in crawler.stats, where the store pipeline reads it) ---------------------
+    def count(self, key: str, n: int = 1) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"newswatch/{key}", n)
+
+    def count_page(self) -> None:
+        """A listing, feed, sitemap or article page came back."""
+        self.count("pages")
+
     def count_error(self, listing_url: str | None = None, *, listing_page: bool = False) -> None:
         """Count a failure; the listing it came from keeps no validators (so the next run looks again).
 
         A failed listing page itself (page 2 of 3, say) keeps *no* listing validators this run: otherwise
         page 1 would answer 304 next time and the items only page 2 shows would never be fetched.
         """
-        self.errors += 1
+        self.count("errors")
         if listing_url:
             self.failed_listings.add(listing_url)
         if listing_page:
             self.listing_failed = True
 
     def stored_validators(self, url: str) -> tuple[str | None, str | None] | None:
-        """Validators for a conditional GET (called by ConditionalGetMiddleware)."""
+        """Validators for a conditional GET (ConditionalGetMiddleware's ValidatorStore)."""
         return self.archive.validators(url)
 
-    def remember_dropped(self, item: FetchedArticle) -> None:
+    # --- signal handlers: how the pipelines and Scrapy report back -----------------------------------
+    def on_spider_error(self, failure: Failure, response: Response | None, spider: scrapy.Spider) -> None:
+        """A callback raised: the page counts as failed, and so does its listing when it was one."""
+        meta = response.meta if response is not None else {}
+        self.count_error(meta.get("listing_url"), listing_page=CONDITIONAL in meta)
+
+    def on_item_dropped(self, item: Any, response: Response | None, exception: DropItem, spider: Any) -> None:
         """A page judged not worth keeping is remembered, so it is not fetched again (see Archive.known)."""
-        self.dropped[canonical_url(item.link or item.page.url)] = item.validators or (None, None)
+        if isinstance(item, FetchedArticle):
+            self.dropped[canonical_url(item.link or item.page.url)] = item.validators or (None, None)
+
+    def on_article_not_stored(self, item: FetchedArticle) -> None:
+        self.count_error(item.listing_url)
+
+    def on_run_finished(self, summary: CrawlSummary) -> None:
+        self.commit_validators(run_ok=summary.ok)
 
     def commit_validators(self, *, run_ok: bool = True) -> None:
         """Remember dropped pages, and ETag/Last-Modified of listings whose every article made it."""
@@ -238,7 +244,7 @@ class NewswatchSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         if failure.check(IgnoreRequest) and not failure.check(HttpError):  # robots.txt says no: not an error
             logger.info("%s: %s skipped: %s", self.source.key, request.url, failure.getErrorMessage())
-            self.crawler.stats.inc_value("newswatch/skipped")
+            self.count("skipped")
             return
         self.count_error(request.meta.get("listing_url"), listing_page=CONDITIONAL in request.meta)
         logger.error("%s: %s failed: %s", self.source.key, request.url, failure.getErrorMessage())
@@ -282,11 +288,11 @@ class ListingSpider(NewswatchSpider):
 
     def not_modified(self, response: Response, kind: str = "") -> bool:
         """Count a fetched listing page (listing, feed, sitemap); True when it answered 304 (logged and counted)."""
-        self.pages += 1
+        self.count_page()
         if response.status != 304:
             return False
         logger.info("%s: %s%s not modified", self.source.key, f"{kind} " if kind else "", response.url)
-        self.crawler.stats.inc_value("newswatch/listing_not_modified")
+        self.count("listing_not_modified")
         return True
 
     def keep_validators(self, response: Response) -> None:
@@ -302,7 +308,7 @@ class ListingSpider(NewswatchSpider):
         self.keep_validators(response)
         links = self.listing_links(response, entry)
         by_canonical = {canonical_url(url): (url, meta) for url, meta in links}
-        self.crawler.stats.inc_value("newswatch/links_found", len(by_canonical))
+        self.count("links_found", len(by_canonical))
         known = self.archive.known(by_canonical) if by_canonical else set()
         for canonical, (url, meta) in by_canonical.items():
             always = self.item_always_relevant(entry, meta)
@@ -365,7 +371,7 @@ class ListingSpider(NewswatchSpider):
     def parse_article(
         self, response: Response, listing: dict[str, Any], always_relevant: bool
     ) -> Iterable[FetchedArticle]:
-        self.pages += 1
+        self.count_page()
         text, encoding = decode_html(response.body, declared_charset(response))
         page = extract_article(text, response.url, self.site_parser)
         self.fill_from_listing(page, listing)

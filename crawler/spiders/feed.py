@@ -23,11 +23,10 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.feeds import FeedEntry, FeedError, html_to_text, is_full_text, parse_feed
-from crawler.items import ParsedPage
+from crawler.items import FetchedArticle, ParsedPage
 from crawler.middlewares import CONDITIONAL
 from crawler.normalize import canonical_url
 from crawler.sources import EntryPoint
-from crawler.spiders.base import FetchedArticle
 from crawler.spiders.listing import SelectorListingSpider
 
 logger = logging.getLogger(__name__)

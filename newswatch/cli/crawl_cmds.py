@@ -17,17 +17,18 @@ from crawler.sources import Registry, Source, SourceConfigError, load_registry, 
 from newswatch.app import App
 from newswatch.cli.common import emit_rows, format_option, pass_app
 
-SUMMARY_COLUMNS = [
-    "source",
-    "status",
-    "pages",
-    "new",
-    "updated",
-    "unchanged",
-    "dropped",
-    "errors",
-    "fallbacks",
-]
+# The table's short headings (what a person reads) -> CrawlSummary fields (the crawl_run row's names).
+SUMMARY_COLUMNS = {
+    "source": "source",
+    "status": "status",
+    "pages": "pages_fetched",
+    "new": "items_new",
+    "updated": "items_updated",
+    "unchanged": "items_unchanged",
+    "dropped": "items_dropped",
+    "errors": "errors",
+    "fallbacks": "fallbacks",
+}
 EXTRACT_FIELDS = [
     "url", "title", "published_at", "body", "language", "authors", "tags", "dateline", "source",
     "content_type", "extraction",
@@ -88,8 +89,10 @@ def crawl(app: App, source_keys: tuple[str, ...], backfill: bool, max_pages: int
         log_level="INFO" if app.settings.log_level == "DEBUG" else "ERROR",
         progress=_progress,
     )
-    rows = [{column: getattr(summary, column) for column in SUMMARY_COLUMNS} for summary in summaries]
-    emit_rows(rows, fmt, SUMMARY_COLUMNS)
+    rows = [
+        {column: getattr(summary, name) for column, name in SUMMARY_COLUMNS.items()} for summary in summaries
+    ]
+    emit_rows(rows, fmt, list(SUMMARY_COLUMNS))
     if any(summary.status != "ok" for summary in summaries):
         sys.exit(1)
 

@@ -81,6 +81,18 @@ class SchedulerSettings(_Section):
     raw_html_max_age_days: int | None = Field(default=None, ge=1)
 
 
+class ClusterSettings(_Section):
+    """Several machines: set ``broker_url`` (and a PostgreSQL ``database_url``) and run ``newswatch worker``
+    on each crawling host. Left unset, ``serve`` crawls on its own machine as always."""
+
+    broker_url: str | None = Field(default=None, description="e.g. amqp://user:pass@broker:5672// (RabbitMQ)")
+    queue: str = Field(default="newswatch.crawl", min_length=1, max_length=200)
+    worker_concurrency: int = Field(default=2, ge=1, le=64, description="crawls one worker runs at once")
+    worker_heartbeat_seconds: float = Field(default=10, gt=0)
+    lock_wait_seconds: float = Field(default=30, ge=0)
+    enqueue_retry_seconds: float = Field(default=30, gt=0)
+
+
 class WebSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -99,6 +111,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = AlertSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     web: WebSettings = WebSettings()
+    cluster: ClusterSettings = ClusterSettings()
     sources: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="per-source overrides and additions, merged over the built-in registry",

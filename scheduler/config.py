@@ -16,6 +16,25 @@ from alerts.config import MailConfig
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterConfig:
+    """How a cluster's leader and workers meet: the broker, the queue, and each worker's share.
+
+    RabbitMQ is the broker we test with: a message a worker took but did not acknowledge goes back to
+    the queue the moment that worker's connection drops (kill -9 included), with no visibility timeout
+    to wait out as with Redis.
+    """
+
+    broker_url: str
+    queue: str = "newswatch.crawl"
+    worker_concurrency: int = 2
+    worker_heartbeat_seconds: float = 10
+    lock_wait_seconds: float = (
+        30  # longer than a dying crawl's orphan grace, so a redelivered job waits for it
+    )
+    enqueue_retry_seconds: float = 30  # the broker was down: try that source again this soon
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceConfig:
     """Everything ``newswatch serve`` needs to know.
 
@@ -48,6 +67,7 @@ class ServiceConfig:
     crawl_log_level: str = "WARNING"
     crawl_child_command: tuple[str, ...] | None = None  # None: python -m scheduler.crawl_child
     log_level: str = "INFO"
+    cluster: ClusterConfig | None = None  # None: single machine, crawls run in this process's children
 
     def __post_init__(self) -> None:
         try:
@@ -58,6 +78,11 @@ class ServiceConfig:
             ) from None
         if self.heartbeat_seconds >= self.lease_seconds:
             raise ValueError("the lease heartbeat must be shorter than the lease itself")
+        if self.cluster is not None and not self.database_url.startswith("postgresql"):
+            raise ValueError(
+                "cluster.broker_url is set but database_url is SQLite: a cluster shares one PostgreSQL "
+                "database (set database_url = 'postgresql+psycopg://...' or remove [cluster])"
+            )
 
     def interval_seconds(self, source_interval_minutes: float | None) -> float:
         """The interval a source runs at: the fast override, its own interval, or the default."""

@@ -17,11 +17,15 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from crawler.runner import run_crawl
 from crawler.sources import load_registry
+from scheduler.crawl_job import EXIT_BUSY
+from storage.cluster import SourceGuard, guard_source
 
 ORPHAN_GRACE_SECONDS = 10.0
+ORPHANED = threading.Event()
 
 
 def _stop_when_orphaned() -> None:
@@ -35,6 +39,7 @@ def _stop_when_orphaned() -> None:
             pass
     except OSError:
         pass
+    ORPHANED.set()
     os.kill(os.getpid(), signal.SIGTERM)  # Scrapy closes the spider and finishes its CrawlRun row
     threading.Event().wait(ORPHAN_GRACE_SECONDS)
     os._exit(70)
@@ -43,6 +48,25 @@ def _stop_when_orphaned() -> None:
 def main() -> int:
     job = json.loads(sys.stdin.buffer.readline())
     threading.Thread(target=_stop_when_orphaned, name="orphan-watch", daemon=True).start()
+    if job.get("lock_wait_seconds") is None:
+        return _crawl(job)
+    return _crawl_under_cluster_lock(job, float(job["lock_wait_seconds"]))
+
+
+def _crawl_under_cluster_lock(job: dict[str, Any], wait_seconds: float) -> int:
+    """A cluster crawl: hold the source's lock in the database for exactly this process's life.
+
+    The lock lives on this process's own connection, so a worker killed with its child frees the
+    source at once, and the job redelivered to another worker waits here for an orphan finishing up.
+    """
+    with guard_source(job["database_url"], job["source"], wait_seconds=wait_seconds) as guard:
+        if not guard.acquired:
+            return EXIT_BUSY
+        guard.close_stale_runs("closed as killed: its crawl process died (its source lock went with it)")
+        return _crawl(job, guard)
+
+
+def _crawl(job: dict[str, Any], guard: SourceGuard | None = None) -> int:
     registry = load_registry(job.get("source_overrides") or {})
     source = registry.get(job["source"])
     summaries = run_crawl(
@@ -57,6 +81,12 @@ def main() -> int:
     if result_path:
         Path(result_path).write_text(
             json.dumps([dataclasses.asdict(s) for s in summaries], default=str), encoding="utf-8"
+        )
+    if ORPHANED.is_set() and guard is not None:
+        # Stopped because the worker died: the job goes to another worker, so this run did not finish it.
+        run_ids = [s.run_id for s in summaries if s.run_id is not None]
+        guard.mark_runs_killed(
+            run_ids, "killed: its worker died mid-crawl; the job was handed to another worker"
         )
     return 0
 

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 TERMINATE_GRACE_SECONDS = 5.0
 LOG_TAIL_CHARS = 4000
 CHILD_COMMAND = (sys.executable, "-m", "scheduler.crawl_child")
+EXIT_BUSY = 75  # EX_TEMPFAIL from a cluster child: another process holds the source's lock
 
 
 class CrawlRunner:
@@ -52,6 +53,7 @@ class CrawlRunner:
         timeout_seconds: float = 1800,
         log_level: str = "WARNING",
         child_command: Sequence[str] | None = None,
+        lock_wait_seconds: float | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.database_url = database_url
@@ -61,6 +63,9 @@ class CrawlRunner:
         self.timeout_seconds = timeout_seconds
         self.log_level = log_level
         self.child_command = list(child_command or CHILD_COMMAND)
+        # Set on cluster workers: the child takes the source's lock in the database (waiting this long),
+        # which replaces the pid check below, since a pid means nothing on another host.
+        self.lock_wait_seconds = lock_wait_seconds
         self._lock = threading.Lock()
         self._children: dict[str, subprocess.Popen[bytes]] = {}
         self._terminated: set[int] = set()
@@ -82,13 +87,16 @@ class CrawlRunner:
                 "max_pages": self.max_pages,
                 "log_level": self.log_level,
                 "result_path": str(result_path),
+                "lock_wait_seconds": self.lock_wait_seconds,
             }
             with self._lock:
                 if self._stopping:
                     return CrawlSummary(source_key, "skipped", log_tail="service is stopping")
                 if source_key in self._children:
                     return CrawlSummary(source_key, "skipped", log_tail="a crawl of this source is running")
-                busy_pid = self._live_run_elsewhere(source_key)
+                busy_pid = (
+                    None if self.lock_wait_seconds is not None else self._live_run_elsewhere(source_key)
+                )
                 if busy_pid:
                     log.info("crawl %s skipped: process %d is still crawling it", source_key, busy_pid)
                     return CrawlSummary(source_key, "busy", log_tail=f"process {busy_pid} is crawling it")
@@ -124,6 +132,11 @@ class CrawlRunner:
                     self._terminated.discard(proc.pid)
             tail = _tail(log_path)
             reported = _read_summary(result_path)
+        if proc.returncode == EXIT_BUSY and self.lock_wait_seconds is not None:
+            log.info("crawl %s skipped: another worker of the cluster is crawling it", source_key)
+            return CrawlSummary(
+                source_key, "busy", exit_code=EXIT_BUSY, log_tail="another worker holds its lock"
+            )
         outcome = self._settle(source_key, proc, timed_out=timed_out, terminated=terminated, tail=tail)
         outcome.links_found = reported.links_found if reported is not None else None
         outcome.seconds = time.monotonic() - started

@@ -115,12 +115,18 @@ def run_housekeeping(
     *,
     raw_html_max_age_days: int | None,
     exclude_pids: set[int] | None = None,
+    reclaim_runs: bool = True,
 ) -> HousekeepingReport:
-    """All upkeep tasks, each allowed to fail on its own (logged) without skipping the rest."""
+    """All upkeep tasks, each allowed to fail on its own (logged) without skipping the rest.
+
+    ``reclaim_runs`` is off in a cluster: crawls run on other hosts, where a pid check means nothing
+    (a cluster crawl closes its source's dead runs itself, under the source's lock).
+    """
     stale = pruned = 0
     optimized = False
     try:
-        stale = reclaim_stale_runs(session_factory, exclude_pids=exclude_pids)
+        if reclaim_runs:
+            stale = reclaim_stale_runs(session_factory, exclude_pids=exclude_pids)
     except Exception:
         log.exception("housekeeping: reclaiming stale crawl runs failed")
     try:

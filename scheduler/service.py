@@ -20,7 +20,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -39,6 +39,9 @@ from storage.db import make_engine, make_session_factory
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.records import CrawlSummary
 from storage.types import utcnow
+
+if TYPE_CHECKING:
+    from scheduler.cluster import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,13 @@ class Service:
             timeout_seconds=config.crawl_timeout_seconds, log_level=config.crawl_log_level,
             child_command=config.crawl_child_command,
         )  # fmt: skip
+        self.dispatcher: Dispatcher | None = None
+        if config.cluster is not None:
+            from scheduler.cluster import Dispatcher
+
+            # A job not finished within two crawl timeouts was lost (purged, expired): enqueue anew.
+            stale = dt.timedelta(seconds=2 * config.crawl_timeout_seconds + 60)
+            self.dispatcher = Dispatcher(config.cluster, self.sessions, stale_after=stale)
         self.scheduler: BackgroundScheduler | None = None
         self.outcomes: list[CrawlSummary] = []
         self.exit_code = EXIT_OK
@@ -128,7 +138,8 @@ class Service:
         self._start_heartbeat()
         if current_revision(self.engine) != head_revision():
             upgrade(self.engine)
-        reclaim_stale_runs(self.sessions)
+        if self.dispatcher is None:  # in a cluster, crawls close their own dead runs under their lock
+            reclaim_stale_runs(self.sessions)
         self.scheduler = self.build_scheduler(utcnow())
         self.scheduler.start()
         log.info("newswatch scheduler started as %s: %d sources, lease %.0f s", self.lease.holder,
@@ -159,6 +170,8 @@ class Service:
                 self.lease.release()
             except Exception:
                 log.exception("could not release the lease (it expires by itself)")
+        if self.dispatcher is not None:
+            self.dispatcher.close()
         self.engine.dispose()
         log.info("newswatch scheduler stopped")
 
@@ -208,10 +221,11 @@ class Service:
                 "max_instances": 1,
             },
         )
+        crawl = self.crawl_source if self.dispatcher is None else self.dispatch_source
         for source, first_run in self.first_runs(now):
             interval = cfg.interval_seconds(source.interval_minutes)
             scheduler.add_job(
-                self._tracked(f"crawl:{source.key}", self.crawl_source), args=[source.key],
+                self._tracked(f"crawl:{source.key}", crawl), args=[source.key],
                 trigger=IntervalTrigger(seconds=interval, jitter=min(cfg.jitter_seconds, interval / 4) or None,
                                         timezone=zone),
                 id=f"crawl:{source.key}", name=f"crawl {source.key}", executor="crawl", next_run_time=first_run,
@@ -295,15 +309,24 @@ class Service:
             self.outcomes.append(outcome)
         return outcome
 
-    def _retry_soon(self, source_key: str) -> None:
+    def dispatch_source(self, source_key: str) -> str:
+        """Cluster mode: put the source's crawl on the broker for a worker (see scheduler.cluster)."""
+        assert self.dispatcher is not None
+        enqueued = self.dispatcher.enqueue(source_key)
+        if enqueued.status == "broker-down":
+            assert self.config.cluster is not None
+            self._retry_soon(source_key, self.config.cluster.enqueue_retry_seconds)
+        return enqueued.status
+
+    def _retry_soon(self, source_key: str, seconds: float = BUSY_RETRY_SECONDS) -> None:
         source = next((s for s in self.sources if s.key == source_key), None)
         interval = self.config.interval_seconds(source.interval_minutes if source else None)
-        delay = min(BUSY_RETRY_SECONDS, interval)
+        delay = min(seconds, interval)
         if self.scheduler is not None and not self._stop.is_set():
             self.scheduler.modify_job(
                 f"crawl:{source_key}", next_run_time=utcnow() + dt.timedelta(seconds=delay)
             )
-            log.info("crawl %s: busy elsewhere, retrying in %.0f s", source_key, delay)
+            log.info("crawl %s: retrying in %.0f s", source_key, delay)
 
     def send_digests(self, frequency: str) -> None:
         queued = queue_digests(self.sessions, self.config.mail, frequency)
@@ -320,7 +343,10 @@ class Service:
 
     def housekeeping(self) -> None:
         report = run_housekeeping(
-            self.engine, self.sessions, raw_html_max_age_days=self.config.raw_html_max_age_days
+            self.engine,
+            self.sessions,
+            raw_html_max_age_days=self.config.raw_html_max_age_days,
+            reclaim_runs=self.dispatcher is None,
         )
         log.info("housekeeping: %d stale runs closed, %d raw pages pruned", report.stale_runs_closed,
                  report.raw_html_pruned)  # fmt: skip

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SessionFactory = sessionmaker[Session]  # for callers outside storage, which do not import SQLAlchemy
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

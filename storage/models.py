@@ -251,3 +251,27 @@ class DigestEntry(Base):
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id", ondelete="SET NULL"))
 
     __table_args__ = (UniqueConstraint("subscription_id", "article_id", name="uq_digest_entry_pair"),)
+
+
+class ClusterWorker(Base):
+    """A ``newswatch worker`` process of a cluster, as its last heartbeat described it."""
+
+    __tablename__ = "cluster_worker"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    current_jobs: Mapped[str] = mapped_column(Text, default="")  # source keys being crawled, comma-separated
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CrawlJob(Base):
+    """A crawl job the leader put on the broker and no worker has finished yet: one per source at most."""
+
+    __tablename__ = "crawl_job"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    enqueued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None]
+    worker: Mapped[str | None] = mapped_column(String(200))

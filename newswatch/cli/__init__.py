@@ -8,7 +8,16 @@ import sys
 import click
 
 from newswatch import __version__
-from newswatch.cli import alerts_cmds, archive, crawl_cmds, db, serve_cmds, sources_cmds, web_cmds
+from newswatch.cli import (
+    alerts_cmds,
+    archive,
+    cluster_cmds,
+    crawl_cmds,
+    db,
+    serve_cmds,
+    sources_cmds,
+    web_cmds,
+)
 from newswatch.cli.common import AppHolder
 from newswatch.config import ConfigError
 
@@ -35,7 +44,7 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
-for module in (db, archive, sources_cmds, crawl_cmds, alerts_cmds, serve_cmds, web_cmds):
+for module in (db, archive, sources_cmds, crawl_cmds, alerts_cmds, serve_cmds, cluster_cmds, web_cmds):
     for command in module.commands:
         cli.add_command(command)
 

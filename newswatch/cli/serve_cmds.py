@@ -19,7 +19,7 @@ from newswatch.app import App
 from newswatch.cli.common import emit_rows, format_option, pass_app
 from newswatch.config import Settings
 from newswatch.wiring import mail_config
-from scheduler.config import ServiceConfig
+from scheduler.config import ClusterConfig, ServiceConfig
 
 STATUS_COLUMNS = ["source", "last_run_at", "last_status", "last_new_items", "consecutive_failures",
                   "next_run_at", "interval_minutes", "enabled"]  # fmt: skip
@@ -34,9 +34,19 @@ def service_config(settings: Settings, **overrides: Any) -> ServiceConfig:
         crawl_options={key: getattr(settings.crawl, key) for key in CRAWL_OPTION_KEYS},
         max_pages=settings.crawl.max_pages, mail=mail_config(settings), log_level=settings.log_level,
         **settings.scheduler.model_dump(),  # every [scheduler] key is a ServiceConfig field of the same name
+        cluster=cluster_config(settings),
     )  # fmt: skip
     values.update({key: value for key, value in overrides.items() if value is not None})
     return ServiceConfig(**values)
+
+
+def cluster_config(settings: Settings) -> ClusterConfig | None:
+    """The ``[cluster]`` table as the scheduler's plain value (None: single-machine mode)."""
+    values = settings.cluster.model_dump()
+    if not values.pop("broker_url"):
+        return None
+    assert settings.cluster.broker_url is not None
+    return ClusterConfig(broker_url=settings.cluster.broker_url, **values)
 
 
 class _JournalFormatter(logging.Formatter):
@@ -184,10 +194,33 @@ def status(app: App, fmt: str) -> None:
             )
         else:
             click.echo("\nscheduler: not running")
+        if settings.cluster.broker_url:
+            _echo_cluster(app, settings)
         threshold = settings.scheduler.failure_threshold
         failing = [str(r["source"]) for r in rows if int(str(r["consecutive_failures"])) >= threshold]
         if failing:
             click.echo(f"failing: {', '.join(failing)}")
+
+
+def _echo_cluster(app: App, settings: Settings) -> None:
+    """Workers (host, pid, current jobs, last heartbeat) and the broker's queue depth."""
+    from scheduler.cluster import queue_depth
+    from storage.cluster import list_workers
+    from storage.types import utcnow
+
+    cluster = cluster_config(settings)
+    assert cluster is not None
+    with app.sessions() as session:
+        workers = list_workers(session)
+    depth = queue_depth(cluster)
+    waiting = "unknown (broker unreachable)" if depth is None else str(depth)
+    click.echo(f"cluster: queue {cluster.queue}: {waiting} job(s) waiting; {len(workers)} worker(s)")
+    now = utcnow()
+    for w in workers:
+        age = (now - w.heartbeat_at).total_seconds()
+        stale = "  (no heartbeat: gone?)" if age > 3 * cluster.worker_heartbeat_seconds else ""
+        jobs = ", ".join(w.current_jobs) or "idle"
+        click.echo(f"  {w.host} pid {w.pid}: {jobs}; last heartbeat {age:.0f} s ago{stale}")
 
 
 @click.command("demo")

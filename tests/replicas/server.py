@@ -97,6 +97,7 @@ class ReplicaServer:
         self.pages: dict[str, Page] = {}
         self.routes: dict[str, Handler] = {}
         self.faults: dict[str, Fault] = {}
+        self.latency = 0.0  # seconds every answer waits, as a distant site's would (bench/cluster.py)
         self.log: list[LoggedRequest] = []
         self._first_served: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -287,6 +288,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         target = self.path
         conditional = bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"))
         agent = self.headers.get("User-Agent", "")
+        if replica.latency:
+            time.sleep(replica.latency)
         fault = replica._fault_for(target)
         if fault is not None and fault.kind == "drop":
             replica.record(LoggedRequest(target, 0, conditional, agent))

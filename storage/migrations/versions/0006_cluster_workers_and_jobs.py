@@ -1,7 +1,7 @@
 """cluster: worker heartbeats and the ledger of crawl jobs on the broker
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02 05:00:00
 
 ``cluster_worker`` is what ``newswatch status`` shows of each worker; ``crawl_job`` keeps the leader
@@ -12,8 +12,8 @@ Single-machine installations never write to either table.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.admin import queue_admin_alert
 from storage.db import session_scope
 from storage.models import CrawlRun, SourceState
 from storage.records import CrawlSummary
@@ -124,6 +123,8 @@ def record_outcome(
 
 
 def _queue(session: Session, to: str, subject: str, body: str, now: dt.datetime) -> int | None:
+    from alerts.admin import queue_admin_alert  # jinja2 loads only to write an alert, not for `status`
+
     try:
         return queue_admin_alert(session, to=to, subject=subject, body=body, now=now)
     except ValueError as exc:  # a bad admin address must not break the crawl bookkeeping

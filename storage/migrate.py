@@ -1,18 +1,29 @@
-"""Apply Alembic migrations from code, so `newswatch db upgrade`, the tests and the service share one path."""
+"""Apply Alembic migrations from code, so `newswatch db upgrade`, the tests and the service share one path.
+
+Alembic itself (with Mako and Pygments behind it) costs more to import than a `newswatch search` takes
+to run, so it is imported only when a migration actually runs. The everyday question "is this database
+at the newest schema?" is answered from the migration files' own ``revision``/``down_revision`` lines
+and one SELECT (tests/test_storage_migrate.py checks the answer against Alembic's).
+"""
 
 from __future__ import annotations
 
+import ast
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def alembic_config(url: str | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if url:
@@ -22,13 +33,61 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` (default: the newest schema)."""
+    from alembic import command
+
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
+@cache
 def head_revision() -> str | None:
+    """The newest revision: the one no other migration names as its ``down_revision``.
+
+    Read from the files without importing Alembic; anything unusual (a branch, a merge, a computed
+    value) is left to Alembic's ScriptDirectory.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        declared = _declared_revision(path)
+        if declared is None:
+            return _alembic_head()
+        revision, down_revision = declared
+        revisions.add(revision)
+        if down_revision is not None:
+            parents.add(down_revision)
+    heads = revisions - parents
+    if len(heads) != 1 or not parents <= revisions:
+        return _alembic_head()
+    return heads.pop()
+
+
+def _declared_revision(path: Path) -> tuple[str, str | None] | None:
+    """``(revision, down_revision)`` as literal strings in the module, else None."""
+    values: dict[str, object] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:  # `revision: str = "0005"`
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+            try:
+                values[target.id] = ast.literal_eval(value)
+            except ValueError:
+                return None
+    revision, down_revision = values.get("revision"), values.get("down_revision")
+    if not isinstance(revision, str) or not (down_revision is None or isinstance(down_revision, str)):
+        return None
+    return revision, down_revision
+
+
+def _alembic_head() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy import select
 
-from alerts.config import MailConfig
-from alerts.jobs import active_subscriptions, deliver_outbox, preview_digests, queue_digests
 from alerts.outbox import requeue
-from alerts.selection import select_pending
 from alerts.subscriptions import (
     FREQUENCIES,
     SubscriptionError,
@@ -32,6 +30,12 @@ from newswatch.cli.common import emit_rows, format_option, pass_app
 from newswatch.wiring import mail_config
 from storage.db import session_scope
 from storage.models import OutboxMessage, Subscription
+
+if TYPE_CHECKING:
+    from alerts.config import MailConfig
+
+# alerts.jobs and alerts.selection (jinja2, smtplib) are imported inside the digest commands, so that
+# `newswatch --help` and the subscriber commands start at once (tests/test_cli_imports.py).
 
 SUBSCRIBER_COLUMNS = ["id", "email", "frequency", "query", "sources", "languages", "tags", "active",
                       "created_at", "last_sent_at"]  # fmt: skip
@@ -224,6 +228,8 @@ def digest_preview(app: App, email: str, part: str) -> None:
       newswatch digest preview ana@example.org
       newswatch digest preview ana@example.org --part html > digest.html
     """
+    from alerts.jobs import preview_digests
+
     mail = mail_config(app.settings)
     with _user_errors(), app.sessions() as session:
         previews = preview_digests(session, email, mail)
@@ -258,6 +264,8 @@ def digest_send(app: App, frequency: str | None, dry_run: bool, fmt: str) -> Non
       newswatch digest send
       newswatch digest send --frequency weekly --dry-run
     """
+    from alerts.jobs import deliver_outbox, queue_digests
+
     mail = mail_config(app.settings)
     if dry_run:
         emit_rows(_dry_run(app, mail, frequency), fmt, ["subscription", "email", "frequency", "articles"])
@@ -273,6 +281,9 @@ def digest_send(app: App, frequency: str | None, dry_run: bool, fmt: str) -> Non
 
 
 def _dry_run(app: App, mail: MailConfig, frequency: str | None) -> list[dict[str, object]]:
+    from alerts.jobs import active_subscriptions
+    from alerts.selection import select_pending
+
     rows: list[dict[str, object]] = []
     with app.sessions() as session:
         for sub in session.scalars(active_subscriptions(frequency)):

@@ -10,9 +10,6 @@ from typing import Any
 
 import click
 
-from crawler.normalize import NotAnArticle, decode_html, normalize_page
-from crawler.parsers import extract_article
-from crawler.runner import run_crawl
 from crawler.sources import Registry, Source, SourceConfigError, load_registry, load_site_parser
 from newswatch.app import App
 from newswatch.cli.common import emit_rows, format_option, pass_app
@@ -78,6 +75,8 @@ def crawl(app: App, source_keys: tuple[str, ...], backfill: bool, max_pages: int
         raise click.ClickException(str(exc)) from None
     if not sources:
         raise click.ClickException("no enabled sources; enable one in [sources.<key>] or name it explicitly")
+    from crawler.runner import run_crawl  # Scrapy and Twisted load only when a crawl runs
+
     app.ensure_schema()
     click.echo(f"crawling {', '.join(source.key for source in sources)} ...", err=True)
     summaries = run_crawl(
@@ -99,6 +98,8 @@ def crawl(app: App, source_keys: tuple[str, ...], backfill: bool, max_pages: int
 
 def read_page(path: Path) -> tuple[bytes, str, str]:
     """Bytes of a saved page (gunzipped if needed) and its decoded text and encoding."""
+    from crawler.normalize import decode_html
+
     data = path.read_bytes()
     if path.suffix == ".gz" or data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
@@ -129,6 +130,9 @@ def pick_source(registry: Registry, url: str, key: str | None) -> Source | None:
 
 
 def extract_one(registry: Registry, path: Path, url: str | None, source_key: str | None) -> dict[str, Any]:
+    from crawler.normalize import normalize_page
+    from crawler.parsers import extract_article
+
     data, text, encoding = read_page(path)
     url = page_url(text, path, url)
     source = pick_source(registry, url, source_key)
@@ -172,6 +176,8 @@ def extract(app: App, files: tuple[Path, ...], url: str | None, source_key: str 
       newswatch extract saved/osce-557295.html --url https://www.osce.org/programme-office-in-dushanbe/557295
       newswatch extract pages/*.html.gz --format jsonl
     """
+    from crawler.normalize import NotAnArticle
+
     registry = registry_of(app)
     rows: list[dict[str, Any]] = []
     failed = False

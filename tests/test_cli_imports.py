@@ -43,7 +43,12 @@ def imported_by(args: list[str], database_url: str, check: bool = True) -> set[s
     env = {**os.environ, "NEWSWATCH_DATABASE_URL": database_url}
     env.pop("NEWSWATCH_CONFIG", None)
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0 or not check, result.stderr
     line = next(line for line in result.stderr.splitlines() if line.startswith("MODULES "))

@@ -38,7 +38,9 @@ def test_a_branch_is_left_to_alembic(tmp_path: Path, monkeypatch: pytest.MonkeyP
         migrate.head_revision.cache_clear()
 
 
-def test_a_linear_chain_gives_its_last_revision_in_either_assignment_style(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_linear_chain_gives_its_last_revision_in_either_assignment_style(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = _versions(tmp_path, {
         "1.py": "revision = '0001'\ndown_revision = None\n",
         "2.py": "'''doc'''\nimport os\nrevision: str = '0002'\ndown_revision = '0001'\n",

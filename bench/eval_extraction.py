@@ -12,11 +12,12 @@ within a time-zone's worth of slack, since gold files mix local and UTC) and ms 
 
 Usage::
 
-    .venv/bin/python bench/eval_extraction.py                  # full corpora, figures per corpus
+    .venv/bin/python bench/eval_extraction.py                  # full corpora, ours beside trafilatura
+    .venv/bin/python bench/eval_extraction.py --worst 10       # also the 10 worst pages overall
+    .venv/bin/python bench/eval_extraction.py --stride 3 --extractor generic   # a quick subset, ours only
     .venv/bin/python bench/eval_extraction.py --gate           # the quality gate's deterministic sample
     .venv/bin/python bench/eval_extraction.py --update-baseline   # re-pin tests/extraction_baseline.json
-    .venv/bin/python bench/eval_extraction.py --worst 5        # also list the 5 worst pages per corpus
-    .venv/bin/python bench/eval_extraction.py --extractor trafilatura   # the baseline: trafilatura defaults
+    .venv/bin/python bench/eval_extraction.py --extractor trafilatura   # the baseline alone: trafilatura defaults
     .venv/bin/python bench/eval_extraction.py --speed          # CPU ms/page vs trafilatura and ftfy
 
 The quality gate test (tests/test_extraction_quality.py) imports this file and measures the same sample.
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import datetime as dt
 import gzip
 import json
@@ -49,7 +51,17 @@ from crawler.normalize import decode_html, parse_date, repair_text  # noqa: E402
 from crawler.normalize.text import normalize_inline  # noqa: E402
 from crawler.parsers.generic import extract_generic  # noqa: E402
 
-REALDATA = REPO / ".." / "shared" / "realdata"
+
+def _find_realdata() -> Path:
+    """``shared/realdata`` beside the checkout, or beside a parent (git worktrees live one level deeper)."""
+    for parent in REPO.parents:
+        candidate = parent / "shared" / "realdata"
+        if candidate.is_dir():
+            return candidate
+    return REPO / ".." / "shared" / "realdata"
+
+
+REALDATA = _find_realdata()
 BASELINE = REPO / "tests" / "extraction_baseline.json"
 CORPORA = ("regional", "readability", "fundus")
 # The gate's sample: every page of small corpora, every n-th page (sorted by path) of large ones.
@@ -368,7 +380,7 @@ def speed() -> None:
 
     import ftfy
 
-    seed = REPO / ".." / "shared" / "seeds" / "004_389954f3aa60489e.txt"
+    seed = REALDATA.parent / "seeds" / "004_389954f3aa60489e.txt"
     if seed.exists():
         damaged = [seed.read_text(encoding="utf-8")]
         fixed = _cpu_ms_per_item(lambda t: ftfy.fix_text(t), damaged, repeat=50)
@@ -385,6 +397,60 @@ def speed() -> None:
 # --------------------------------------------------------------------------------------------- main
 
 
+def _fmt(value: object) -> str:
+    return f"{value:6.3f}" if isinstance(value, float) else f"{'-':>6}"
+
+
+def _row(label: str, s: dict[str, float | int | None]) -> str:
+    return (
+        f"{label:<24} {s['pages']:>5} {_fmt(s['precision'])} {_fmt(s['recall'])} {_fmt(s['f1'])} "
+        f"{_fmt(s['title_exact'])} {_fmt(s['date_match'])} {s['ms_per_page_mean']:>9} {s['ms_per_page_median']:>6}"
+    )
+
+
+def _pooled(results: dict[str, CorpusResult]) -> CorpusResult:
+    every = CorpusResult("overall")
+    for result in results.values():
+        every.scores.extend(result.scores)
+    return every
+
+
+def side_by_side(cases: dict[str, list[Case]], extractors: list[str]) -> dict[str, dict[str, CorpusResult]]:
+    """Score every extractor on the same cases, page by page, in this one process."""
+    out: dict[str, dict[str, CorpusResult]] = {name: {} for name in extractors}
+    for corpus, corpus_cases in cases.items():
+        for name in extractors:
+            out[name][corpus] = CorpusResult(corpus)
+        for case in corpus_cases:
+            for name in extractors:
+                out[name][corpus].scores.append(score_case(case, name))
+    return out
+
+
+def _report_pages(results: dict[str, dict[str, CorpusResult]], worst: int, margin: float = 0.2) -> None:
+    """The worst pages overall, and every page scoring more than ``margin`` below trafilatura."""
+    ours = [(c, s) for c, r in results["generic"].items() for s in r.scores]
+    theirs = {(c, s.name): s for c, r in results.get("trafilatura", {}).items() for s in r.scores}
+
+    def line(corpus: str, score: Score) -> str:
+        other = theirs.get((corpus, score.name))
+        versus = f"  trafilatura F1={other.f1:.2f}" if other is not None else ""
+        return (
+            f"    {corpus:<11} {score.name:<52} P={score.precision:.2f} R={score.recall:.2f} "
+            f"F1={score.f1:.2f}{versus}"
+        )
+
+    if worst:
+        print(f"worst {worst} pages (generic):")
+        for corpus, score in sorted(ours, key=lambda cs: cs[1].f1)[:worst]:
+            print(line(corpus, score))
+    if theirs:
+        behind = [(c, s) for c, s in ours if theirs[(c, s.name)].f1 - s.f1 > margin]
+        print(f"pages more than {margin} F1 below trafilatura: {len(behind)}")
+        for corpus, score in sorted(behind, key=lambda cs: cs[1].f1 - theirs[(cs[0], cs[1].name)].f1):
+            print(line(corpus, score))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -392,13 +458,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gate", action="store_true", help="measure only the quality gate's sample")
     parser.add_argument("--update-baseline", action="store_true", help=f"re-pin {BASELINE.relative_to(REPO)}")
     parser.add_argument("--corpus", choices=CORPORA, action="append", help="limit to these corpora")
-    parser.add_argument("--worst", type=int, default=0, help="list the N worst pages per corpus")
+    parser.add_argument("--stride", type=int, default=0, help="every n-th page of each corpus (quick runs)")
+    parser.add_argument("--limit", type=int, default=0, help="at most N pages per corpus (quick runs)")
+    parser.add_argument("--worst", type=int, default=0, help="list the N worst pages overall")
     parser.add_argument(
         "--extractor",
         choices=sorted(EXTRACTORS),
-        default="generic",
-        help="score this extractor (baseline: trafilatura)",
+        help="score only this extractor (default: generic and trafilatura side by side)",
     )
+    parser.add_argument("--json", type=Path, help="also write every page's scores to this file")
     parser.add_argument("--speed", action="store_true", help="speed vs plain trafilatura and ftfy, then stop")
     args = parser.parse_args(argv)
     if not available():
@@ -409,38 +477,49 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     gate = args.gate or args.update_baseline
     corpora = args.corpus or list(CORPORA)
-    results: dict[str, CorpusResult] = {}
-    header = (
-        f"{'corpus':<12} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} {'title':>6} {'date':>6} "
+    if args.update_baseline and (set(corpora) != set(CORPORA) or args.stride or args.limit):
+        print("--update-baseline needs every corpus and the gate's own sample", file=sys.stderr)
+        return 2
+    extractors = [args.extractor] if args.extractor else ["generic", "trafilatura"]
+    if args.update_baseline:
+        extractors = ["generic"]
+    cases: dict[str, list[Case]] = {}
+    for corpus in corpora:
+        stride = args.stride or (GATE_STRIDE[corpus] if gate else 1)
+        picked = load_cases(corpus, stride=stride)
+        cases[corpus] = picked[: args.limit] if args.limit else picked
+    results = side_by_side(cases, extractors)
+    print(
+        f"{'corpus / extractor':<24} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} {'title':>6} {'date':>6} "
         f"{'cpu ms/pg':>9} {'median':>6}"
     )
-    print(header)
-    for corpus in corpora:
-        result = evaluate(corpus, stride=GATE_STRIDE[corpus] if gate else 1, extractor=args.extractor)
-        results[corpus] = result
-        s = result.summary()
-
-        def pct(v: object) -> str:
-            return f"{v:6.3f}" if isinstance(v, float) else f"{'-':>6}"
-
-        print(
-            f"{corpus:<12} {s['pages']:>5} {pct(s['precision'])} {pct(s['recall'])} {pct(s['f1'])} "
-            f"{pct(s['title_exact'])} {pct(s['date_match'])} {s['ms_per_page_mean']:>9} {s['ms_per_page_median']:>6}",
-            flush=True,
-        )
-        if args.worst:
-            for score in sorted(result.scores, key=lambda x: x.f1)[: args.worst]:
-                print(
-                    f"    worst: {score.name:<50} P={score.precision:.2f} R={score.recall:.2f} F1={score.f1:.2f}"
-                )
+    for corpus in [*corpora, "overall"]:
+        summaries = {}
+        for name in extractors:
+            result = _pooled(results[name]) if corpus == "overall" else results[name][corpus]
+            summaries[name] = result.summary()
+            print(_row(f"{corpus} {name}", summaries[name]))
+        if len(extractors) == 2:
+            ours, theirs = summaries["generic"], summaries["trafilatura"]
+            ratio = float(ours["ms_per_page_mean"] or 0) / max(0.1, float(theirs["ms_per_page_mean"] or 0))
+            print(
+                f"{corpus + ' delta':<24} {'':>5} {'':>6} {'':>6} "
+                f"{float(ours['f1'] or 0) - float(theirs['f1'] or 0):+6.3f} {'':>6} {'':>6} {ratio:>8.2f}x"
+            )
+    if "generic" in results:
+        _report_pages(results, args.worst)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"peak memory (max RSS of this process): {peak_kb / 1024:.1f} MB")
+    if args.json:
+        dump = {
+            name: {c: [dataclasses.asdict(s) for s in r.scores] for c, r in per.items()}
+            for name, per in results.items()
+        }
+        args.json.write_text(json.dumps(dump, indent=1), encoding="utf-8")
     if args.update_baseline:
-        if set(corpora) != set(CORPORA) or args.extractor != "generic":
-            print("--update-baseline needs every corpus", file=sys.stderr)
-            return 2
         BASELINE.write_text(
-            json.dumps(floors_from(results), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            json.dumps(floors_from(results["generic"]), indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
         )
         print(f"wrote {BASELINE.relative_to(REPO)}")
     return 0

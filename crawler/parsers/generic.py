@@ -20,6 +20,8 @@ from trafilatura.utils import load_html
 from crawler.items import ParsedPage
 from crawler.normalize.dateline import parse_dateline
 from crawler.normalize.text import normalize_body
+from crawler.parsers.body import find_body, focus_document
+from crawler.parsers.boilerplate import drop_boilerplate_lines
 from crawler.parsers.metadata import PageMetadata, extract_metadata
 
 __all__ = ["extract_generic"]
@@ -75,32 +77,65 @@ def _parse(html: str) -> lxml_html.HtmlElement | None:
 def _extract_body(
     tree: lxml_html.HtmlElement, html: str, url: str, declared_body: str | None
 ) -> trafilatura.settings.Document | None:
-    """Precision pass first; a balanced pass (on a fresh tree) only when the precise one looks short.
+    """The precision pass over the whole page, unless the page's own body marks say it missed the article.
 
-    Short means: almost nothing, or much less than the page's own JSON-LD ``articleBody`` (a publisher's
-    declaration is the one cheap reference we have for what the whole article says).
+    Judges, in order of trust: the JSON-LD ``articleBody`` (the publisher's declaration of what the whole
+    article says; the candidate closest to it wins), then the marked body container (``body.find_body``):
+    when the precise text lies inside the container but covers little of it, the precision pass kept a
+    fragment (a rights notice, a live blog's intro, the first half of a split article) and a balanced pass
+    over the container alone is taken. Only a page with neither falls back to "too short to be the body".
     """
+    container = find_body(tree)
+    focus = focus_document(container) if container is not None else None  # before trafilatura prunes
+    marked = _tokens(container.text()) if container is not None else None
     precise = _run_trafilatura(tree, url, favor_precision=True)
     precise_text: str = (precise.text if precise is not None else None) or ""
     reference = _tokens(declared_body) if declared_body and len(declared_body) >= _MIN_DECLARED_BODY else None
-    if len(precise_text) >= _MIN_PRECISE_BODY and (
-        reference is None or _recall(precise_text, reference) >= _MIN_RECALL_OF_DECLARED
-    ):
+    if reference is not None:
+        if precise_text and _recall(precise_text, reference) >= _MIN_RECALL_OF_DECLARED:
+            return precise
+        candidates = [precise, _balanced(html, url)]
+        if focus is not None:
+            candidates.append(_run_trafilatura(focus, url, favor_precision=False))
+        return max(
+            (c for c in candidates if c is not None and c.text),
+            key=lambda c: _f1(c.text, reference),
+            default=precise,
+        )
+    if marked is not None and focus is not None:
+        if precise_text and _recall(precise_text, marked) >= _MIN_SHARE_OF_MARKED:
+            return precise
+        focused = _run_trafilatura(focus, url, favor_precision=False)
+        focused_text = (focused.text if focused is not None else None) or ""
+        if not precise_text:
+            return focused if focused_text else precise
+        if (
+            focused is not None
+            and _recall(focused_text, _tokens(precise_text)) >= _MIN_INSIDE_FOCUS
+            and len(precise_text) < _MAX_FRAGMENT_SHARE * len(focused_text)
+        ):
+            return focused
         return precise
-    fresh = _parse(html)
-    balanced = _run_trafilatura(fresh, url, favor_precision=False) if fresh is not None else None
+    if len(precise_text) >= _MIN_PRECISE_BODY:
+        return precise
+    balanced = _balanced(html, url)
     if balanced is None or not balanced.text:
         return precise
-    if precise is None or not precise_text:
-        return balanced
-    if reference is not None:
-        return balanced if _f1(balanced.text, reference) > _f1(precise_text, reference) else precise
     return balanced if len(balanced.text) > len(precise_text) else precise
+
+
+def _balanced(html: str, url: str) -> trafilatura.settings.Document | None:
+    """trafilatura's balanced pass on a fresh tree (the precision pass pruned the first one)."""
+    fresh = _parse(html)
+    return _run_trafilatura(fresh, url, favor_precision=False) if fresh is not None else None
 
 
 _WORDS_RE = re.compile(r"\w+")
 _MIN_DECLARED_BODY = 300
 _MIN_RECALL_OF_DECLARED = 0.8
+_MIN_SHARE_OF_MARKED = 0.6  # precise text covering this share of the marked container's words is the body
+_MIN_INSIDE_FOCUS = 0.8  # ...and a precise text this much inside the focused one is a fragment of it
+_MAX_FRAGMENT_SHARE = 0.5  # ...when it is shorter than this share of the focused text
 
 
 def _tokens(text: str) -> Counter[str]:
@@ -227,4 +262,4 @@ def _body_text(document: trafilatura.settings.Document | None, title: str | None
     titles = {t.casefold() for t in (title, document.title) if t}
     while lines and lines[0].casefold() in titles:
         lines.pop(0)
-    return normalize_body("\n".join(lines))
+    return normalize_body("\n".join(drop_boilerplate_lines(lines)))

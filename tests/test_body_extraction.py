@@ -1,0 +1,138 @@
+"""Body signals (crawler.parsers.body), boilerplate lines (crawler.parsers.boilerplate) and what they change
+in extract_generic: the failure classes of issue 13, each as a small page built like the real ones."""
+
+from __future__ import annotations
+
+from lxml import html as lxml_html
+
+from crawler.parsers import extract_generic
+from crawler.parsers.body import find_body, focus_document
+from crawler.parsers.boilerplate import drop_boilerplate_lines
+
+STORY = [
+    f"Paragraph {n} of the story: the council met on Tuesday and voted on the budget for the coming year, "
+    f"with speaker number {n} arguing that the spending plan leaves the regions short of money."
+    for n in range(1, 13)
+]
+AD = '<div class="ad full-bleed"><span class="ad-label">Advertisement</span><div class="ad-wrapper"></div></div>'
+
+
+def _split_page() -> str:
+    """An article cut into four same-class containers by adverts, like a real news CMS lays it out."""
+    halves = "".join(
+        '<div class="grid__container"><div class="grid__content article__content">'
+        + "".join(f"<p>{p}</p>" for p in STORY[i : i + 3])
+        + f"</div><aside class='grid__sidebar'>{AD}</aside></div>{AD}"
+        for i in range(0, 12, 3)
+    )
+    return f"""<html><head><title>Council votes on budget</title></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a></nav>
+<main><article class="article"><header><h1>Council votes on budget</h1></header>{halves}
+<footer class="article__footer"><h2>Our readers read next</h2>
+<ul><li><a href="/x">Another story about the weather this week</a></li></ul></footer></article></main>
+</body></html>"""
+
+
+def test_split_body_is_found_as_all_its_halves() -> None:
+    tree = lxml_html.fromstring(_split_page())
+    body = find_body(tree)
+    assert body is not None
+    assert body.signal == "class"
+    assert len(body.elements) == 4
+    assert [p.split(":")[0] for p in body.text().split("\n")] == [
+        f"Paragraph {n} of the story" for n in range(1, 13)
+    ]
+
+
+def test_extract_generic_keeps_every_half_of_a_split_article() -> None:
+    page = extract_generic(_split_page(), "https://news.example/council")
+    assert page.body is not None
+    for paragraph in STORY:
+        assert paragraph in page.body
+    assert "Advertisement" not in page.body
+    assert "Another story about the weather" not in page.body
+
+
+def test_stacked_articles_of_an_infinite_scroll_page_are_not_merged() -> None:
+    story = "".join(f"<p>{p}</p>" for p in STORY[:6])
+    other = "".join(f"<p>Other article, paragraph {n}, about a football transfer.</p>" for n in range(8))
+    page = f"""<html><body><div class="feed">
+<article><h1>Budget</h1><div class="article-body">{story}</div></article>
+<article><h1>Transfer</h1><div class="article-body">{other}</div></article></div></body></html>"""
+    body = find_body(lxml_html.fromstring(page))
+    assert body is not None
+    assert len(body.elements) == 1
+    assert "football" not in body.text()
+
+
+def test_itemprop_article_body_beats_a_bigger_unmarked_block() -> None:
+    marked = "".join(f"<p>{p}</p>" for p in STORY[:3])
+    page = f"""<html><body><div class="sidebar-list">{"".join(f"<p>{p}</p>" for p in STORY)}</div>
+<div itemprop="articleBody">{marked}</div></body></html>"""
+    body = find_body(lxml_html.fromstring(page))
+    assert body is not None and body.signal == "itemprop"
+    assert body.text().split("\n") == STORY[:3]
+
+
+def test_unmarked_page_has_no_body_container() -> None:
+    page = "<html><body><div>" + "".join(f"<p>{p}</p>" for p in STORY) + "</div></body></html>"
+    assert find_body(lxml_html.fromstring(page)) is None
+
+
+def test_focus_document_leaves_out_hidden_blocks() -> None:
+    page = f"""<html><body><div class="entry-content"><p>{STORY[0]}</p>
+<p style="display: none">Hidden subscriber teaser text</p><p hidden>Also hidden</p><p>{STORY[1]}</p>
+</div></body></html>"""
+    body = find_body(lxml_html.fromstring(page))
+    assert body is not None
+    text = focus_document(body).text_content()
+    assert STORY[0] in text and STORY[1] in text
+    assert "Hidden" not in text and "Also hidden" not in text
+
+
+def test_boilerplate_lines_are_dropped() -> None:
+    lines = [
+        STORY[0],
+        "Tags: budget, council, regions",
+        "Got a story? Get in touch with our news team by emailing us.",
+        "Sign up for our daily newsletter to get the latest news.",
+        "Читайте также: Совет утвердил бюджет",
+        "Подписывайтесь на наш канал в Telegram",
+        STORY[1],
+    ]
+    assert drop_boilerplate_lines(lines) == [STORY[0], STORY[1]]
+
+
+def test_a_phrase_inside_a_long_paragraph_is_kept() -> None:
+    long_line = "Read more: " + " ".join(STORY[:3])
+    assert drop_boilerplate_lines([long_line]) == [long_line]
+
+
+def test_repeated_widget_lines_go_but_repeated_code_and_list_lines_stay() -> None:
+    consent = "External content not available because of your privacy settings"
+    lines = [
+        STORY[0],
+        consent,
+        STORY[1],
+        "SELECT *",
+        consent,
+        STORY[2],
+        "SELECT *",
+        "- item one",
+        "- item one",
+    ]
+    assert drop_boilerplate_lines(lines) == [
+        STORY[0],
+        STORY[1],
+        "SELECT *",
+        STORY[2],
+        "SELECT *",
+        "- item one",
+        "- item one",
+    ]
+
+
+def test_a_body_made_of_repeated_lines_is_kept() -> None:
+    verse = "Row, row, row your boat gently down the stream"
+    lines = [verse, verse, verse, "Merrily merrily merrily life is but a dream"]
+    assert drop_boilerplate_lines(lines) == lines

@@ -167,14 +167,14 @@ def child_main(job: dict[str, Any]) -> None:
 def parser_ms_per_page(repeat: int) -> dict[str, float]:
     from crawler.normalize import normalize_page
     from crawler.parsers import extract_article
-    from crawler.parsers.osce import OsceParser
+    from crawler.parsers.osce import PARSER as OSCE
 
     golden = REPO / "tests" / "golden" / "osce"
     pages = [
         (golden / f"{name}.json", golden / f"{name}.html")
         for name in ("seed-001-chairperson", "seed-003-secretary-general")
     ]
-    parser = OsceParser()
+    parser = OSCE
     results: dict[str, float] = {}
     for meta, html_path in pages:
         url = json.loads(meta.read_text(encoding="utf-8"))["url"]

@@ -32,14 +32,19 @@ class ParsedPage:
     attachments: list[str] = field(default_factory=list)  # absolute URLs of attached documents
     extraction: str = "site"  # which method produced the body: site | generic | feed
     fallback_fields: list[str] = field(default_factory=list)  # fields the generic layer had to fill
+    # fields the site parser knows this site never prints: the generic layer does not look for them
+    no_fallback_fields: tuple[str, ...] = ()
 
 
 class SiteParser(Protocol):
-    """One module per site: knows its selectors, nothing else."""
+    """What the layered extractor needs of a site parser (``crawler.parsers.site.SiteParser`` is one).
+
+    ``date`` is the page's date when the caller knows it (it picks the parser's layout of that time).
+    """
 
     name: str
 
-    def parse(self, html: str, url: str) -> ParsedPage: ...
+    def parse(self, html: str, url: str, date: dt.date | None = None) -> ParsedPage: ...
 
 
 @dataclass

@@ -26,8 +26,11 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from crawler.parsers.site import SiteParser
 
 REGISTRY_FILE = Path(__file__).with_name("sources.toml")
 
@@ -304,8 +307,10 @@ def _build_entry(where: str, raw: Any) -> EntryPoint:
     return EntryPoint(kind=kind, path=path, always_relevant=always, options=options)
 
 
-def load_site_parser(name: str) -> Any:
+def load_site_parser(name: str) -> SiteParser | None:
     """The SiteParser of ``crawler.parsers.<name>`` (its module-level ``PARSER``); None for "generic"."""
+    from crawler.parsers.site import SiteParser  # here: the parsers import the items, which import Source
+
     if name in ("", "generic"):
         return None
     try:
@@ -313,6 +318,8 @@ def load_site_parser(name: str) -> Any:
     except ModuleNotFoundError as exc:
         raise SourceConfigError(f"parser {name!r}: no module crawler.parsers.{name} ({exc})") from None
     parser = getattr(module, "PARSER", None)
-    if parser is None:
-        raise SourceConfigError(f"parser {name!r}: crawler.parsers.{name} defines no PARSER")
-    return parser() if isinstance(parser, type) else parser
+    if not isinstance(parser, SiteParser):
+        raise SourceConfigError(
+            f"parser {name!r}: crawler.parsers.{name} defines no PARSER = SiteParser(...)"
+        )
+    return parser

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import logging
@@ -200,29 +201,34 @@ class PartialParser:
 
     name = "partial"
 
-    def parse(self, html: str, url: str) -> ParsedPage:
+    def parse(self, html: str, url: str, date: dt.date | None = None) -> ParsedPage:
         return ParsedPage(url=url, title="Site title", published="19 May 2010", extraction="site")
 
 
 class CompleteParser:
     name = "complete"
-    absent_fields = ("modified", "authors", "summary", "language", "tags", "dateline")
 
-    def parse(self, html: str, url: str) -> ParsedPage:
-        return ParsedPage(url=url, title="T", body="Site body " * 20, published="19 May 2010")
+    def parse(self, html: str, url: str, date: dt.date | None = None) -> ParsedPage:
+        return ParsedPage(
+            url=url,
+            title="T",
+            body="Site body " * 20,
+            published="19 May 2010",
+            no_fallback_fields=("modified", "authors", "summary", "language", "tags", "dateline"),
+        )
 
 
 class BrokenParser:
     name = "broken"
 
-    def parse(self, html: str, url: str) -> ParsedPage:
+    def parse(self, html: str, url: str, date: dt.date | None = None) -> ParsedPage:
         raise AttributeError("'NoneType' object has no attribute 'text'")
 
 
 class WrongTypeParser:
     name = "wrong"
 
-    def parse(self, html: str, url: str) -> ParsedPage:
+    def parse(self, html: str, url: str, date: dt.date | None = None) -> ParsedPage:
         return {"title": "not a ParsedPage"}  # type: ignore[return-value]
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from crawler.normalize import normalize_page
 from crawler.parsers import extract_article
-from crawler.parsers.osce import OsceParser
+from crawler.parsers.osce import PARSER as OSCE
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "osce"
@@ -39,7 +39,7 @@ FIELDS = [
 
 
 def extract(html: str, url: str) -> dict[str, Any]:
-    page = extract_article(html, url, OsceParser())
+    page = extract_article(html, url, OSCE)
     record = normalize_page(page, source="osce", raw_html=html.encode("utf-8"), encoding="utf-8")
     out: dict[str, Any] = {}
     for name in FIELDS:

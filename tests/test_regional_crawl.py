@@ -298,3 +298,19 @@ def test_sitemap_news_only_and_max_urls(sqlite_url: str) -> None:
     # only the news sitemap's entries count, and only the first of them is taken
     assert articles == ["/tajikistan-hosts-high-level-conference-on-counter-terrorism/"]
     assert summary["items_new"] == 1
+
+
+def test_a_wordpress_source_added_as_data_only(sqlite_url: str) -> None:
+    """A new WordPress outlet is one [sources.*] table naming the shared ``wordpress`` parser (here served
+    by Khovar's replica, a WordPress site): no module, no spider, and the site layer reads every page."""
+    table = {"name": "A WordPress outlet", "languages": ["tg"], "parser": "wordpress", "spider": "feed",
+             "entry": [{"kind": "feed", "path": "/feed/"}]}  # fmt: skip
+    with ReplicaServer("khovar") as server:
+        summary = crawl(sqlite_url, "wpnews", server, **table)
+        paths = server.paths()
+    assert (summary["status"], summary["items_new"], summary["errors"]) == ("ok", 1, 0)
+    (article,) = stored(sqlite_url, "wpnews").values()
+    assert article.url.removeprefix(server.base_url) in paths  # fetched and parsed, not taken from the feed
+    assert (article.extraction, article.language) == ("site", "tg")
+    assert article.published_at is not None and article.body
+    assert not {"title", "body", "published"} & set(article.extra.get("fallback_fields", []))

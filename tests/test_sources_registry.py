@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from crawler.parsers.osce import OsceParser
+from crawler.parsers import osce
 from crawler.runner import spider_class
 from crawler.sources import SourceConfigError, load_registry, load_site_parser
 from crawler.spiders.osce import OsceSpider
@@ -115,7 +115,7 @@ def test_unknown_source_lists_the_known_keys() -> None:
 
 
 def test_site_parsers_are_found_by_name() -> None:
-    assert isinstance(load_site_parser("osce"), OsceParser)
+    assert load_site_parser("osce") is osce.PARSER
     assert load_site_parser("generic") is None
     with pytest.raises(SourceConfigError, match="parser 'nosuch': no module crawler.parsers.nosuch"):
         load_site_parser("nosuch")

@@ -7,6 +7,7 @@ is never exact but rarely finds nothing. Layering them means a redesign degrades
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from crawler.items import ParsedPage, SiteParser
@@ -30,19 +31,21 @@ FILLABLE_FIELDS = (
 )
 
 
-def extract_article(html: str, url: str, site_parser: SiteParser | None = None) -> ParsedPage:
+def extract_article(
+    html: str, url: str, site_parser: SiteParser | None = None, date: dt.date | None = None
+) -> ParsedPage:
     """Run ``site_parser`` (if any), then fill each missing field from ``extract_generic``.
 
     Filled fields are listed in ``page.fallback_fields``; ``page.extraction`` becomes ``'generic'`` when
     the body came from the generic layer. A site parser that raises is logged and counts as finding nothing.
-    Fields named in the parser's optional ``absent_fields`` are never filled (the site does not print
-    them); when nothing else is missing, the generic extractor does not run at all.
+    Fields the page lists in ``no_fallback_fields`` are never filled (its site does not print them); when
+    nothing else is missing, the generic extractor does not run at all. ``date`` (the page's date, when
+    the caller knows it) picks the site parser's layout.
     """
-    page = _run_site_parser(site_parser, html, url) if site_parser is not None else None
+    page = _run_site_parser(site_parser, html, url, date) if site_parser is not None else None
     if page is None:
         page = ParsedPage(url=url, extraction="generic" if site_parser is None else "site")
-    # A site parser may declare fields its site never has (``absent_fields``): no costly generic pass for them.
-    absent = set(getattr(site_parser, "absent_fields", ()))
+    absent = set(page.no_fallback_fields)
     missing = [name for name in FILLABLE_FIELDS if _is_empty(getattr(page, name)) and name not in absent]
     if not missing:
         return page
@@ -59,16 +62,14 @@ def extract_article(html: str, url: str, site_parser: SiteParser | None = None) 
     return page
 
 
-def _run_site_parser(parser: SiteParser, html: str, url: str) -> ParsedPage | None:
+def _run_site_parser(parser: SiteParser, html: str, url: str, date: dt.date | None) -> ParsedPage | None:
     try:
-        page = parser.parse(html, url)
+        page = parser.parse(html, url, date)
     except Exception:  # a site parser's bug must not lose the article
-        log.warning("site parser %s failed on %s", getattr(parser, "name", parser), url, exc_info=True)
+        log.warning("site parser %s failed on %s", parser.name, url, exc_info=True)
         return None
     if not isinstance(page, ParsedPage):
-        log.warning(
-            "site parser %s returned %r, not a ParsedPage", getattr(parser, "name", parser), type(page)
-        )
+        log.warning("site parser %s returned %r, not a ParsedPage", parser.name, type(page))
         return None
     if not page.url:
         page.url = url

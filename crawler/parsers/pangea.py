@@ -8,17 +8,19 @@ Checked against real polygraph.info and voanews.com pages with gold bodies (test
 
 from __future__ import annotations
 
-from crawler.parsers.selector_parser import SelectorParser
+from crawler.parsers.site import Layout, SiteParser
 
-PARSER = SelectorParser(
-    name="pangea",
-    absent_fields=("modified",),
-    title_css=("h1.pg-title::text", "h1.title::text", 'meta[property="og:title"]::attr(content)'),
-    date_css=(".published time::attr(datetime)", "time[datetime]::attr(datetime)"),
-    body_css=("#article-content .wsw", ".wsw"),
-    drop_css=(".wsw__embed", "div.clear", "span.dateline", ".media-block", ".infographics", ".quiz"),
-    author_css=(".publishing-details .links__item-link::text", ".authors .links__item-link::text"),
-    tag_css=(".category a::text",),
-    summary_css=('meta[name="description"]::attr(content)',),
-    dateline_css=("#article-content span.dateline::text",),
+PARSER = SiteParser(
+    "pangea",
+    Layout(
+        no_fallback=("modified",),
+        title_css=("h1.pg-title::text", "h1.title::text", 'meta[property="og:title"]::attr(content)'),
+        date_css=(".published time::attr(datetime)", "time[datetime]::attr(datetime)"),
+        body_css=("#article-content .wsw", ".wsw"),
+        drop_css=(".wsw__embed", "div.clear", "span.dateline", ".media-block", ".infographics", ".quiz"),
+        author_css=(".publishing-details .links__item-link::text", ".authors .links__item-link::text"),
+        tag_css=(".category a::text",),
+        summary_css=('meta[name="description"]::attr(content)',),
+        dateline_css=("#article-content span.dateline::text",),
+    ),
 )

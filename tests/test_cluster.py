@@ -375,3 +375,54 @@ def test_the_leader_keeps_running_while_the_broker_is_down_and_jobs_resume_after
             proxy.down()
     assert caplog.text.count("cannot reach the broker") == 1  # said once per outage, not at every retry
     assert "reachable again" in caplog.text
+
+
+def start_serve(config: Path, log: Path, *args: str) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-c", "from newswatch.cli import main; main()", "serve", *args]
+    with log.open("ab") as out:
+        return subprocess.Popen(command, env={**os.environ, "NEWSWATCH_CONFIG": str(config)}, cwd=config.parent,
+                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+
+
+def test_kill_9_of_the_leader_a_standby_takes_over_and_no_crawl_runs_twice(
+    tmp_path: Path, pg_url: str, sessions: Any, broker: ClusterConfig
+) -> None:
+    from scheduler.lease import Lease
+
+    keys = ["timesca", "khovar"]
+    servers = [ReplicaServer(key).start() for key in keys]
+    replicas = {key: server.base_url for key, server in zip(keys, servers, strict=True)}
+    config = write_worker_config(tmp_path, pg_url, replicas, broker)
+    workers = Workers(config)
+    flags = ("--lease-seconds", "4", "--heartbeat-seconds", "1", "--crawl-interval-seconds", "3")
+    leader = start_serve(config, tmp_path / "leader.log", *flags)
+    standby = start_serve(config, tmp_path / "standby.log", "--standby", *flags)
+    lease = Lease(sessions)
+    try:
+        workers.start(2)
+        info = wait_until(lease.current, 60, "the leader to take the lease")
+        assert info.holder.endswith(f":{leader.pid}")
+
+        def ok_runs() -> int:
+            return sum(r.status == "ok" for runs in runs_by_source(sessions).values() for r in runs)
+
+        wait_until(lambda: ok_runs() >= len(keys), 120, "a first round of crawls")
+        leader.kill()  # kill -9
+        leader.wait()
+        before = ok_runs()
+        taken = wait_until(lambda: (i := lease.current()) and i.holder.endswith(f":{standby.pid}") and i, 60,
+                           "the standby to take over")  # fmt: skip
+        assert taken
+        wait_until(lambda: ok_runs() >= before + 2 * len(keys), 120, "crawls scheduled by the new leader")
+    finally:
+        for proc in (leader, standby):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        standby_code = standby.wait(timeout=60)
+        workers.stop()
+        for server in servers:
+            server.stop()
+    assert standby_code == 0
+    for key, runs in runs_by_source(sessions).items():
+        assert all(r.status == "ok" for r in runs), (key, [(r.status, r.log_excerpt) for r in runs])
+        assert_never_two_at_once(runs)

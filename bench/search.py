@@ -43,6 +43,7 @@ from storage.migrate import upgrade
 from storage.models import Article
 from storage.search import RANK_WINDOW, SearchFilters, search_articles
 from storage.stemming import stem_text
+from storage.tags import tag_key
 
 DEFAULT_DB = "/tmp/newswatch-bench-1m.db"
 BATCH = 5000
@@ -131,7 +132,7 @@ def load_sqlite(path: str, n: int, seed: int, *, fts_triggers: bool = False) -> 
     started = time.perf_counter()
     for batch in _batches(n, seed, start=start):
         rows = [_row(a, pg=False) for a in batch]
-        tags = [(a.seq + 1, tag) for a in batch for tag in a.tags]
+        tags = [(a.seq + 1, tag_key(tag)) for a in batch for tag in a.tags]
         t0, c0 = time.perf_counter(), time.process_time()
         conn.execute("BEGIN")
         if not fts_triggers:
@@ -209,7 +210,7 @@ def load_postgres(url: str, n: int, seed: int) -> LoadStats:
             with cur.copy("COPY article_tag (article_id, tag) FROM STDIN") as copy:  # type: ignore[attr-defined]
                 for a in batch:
                     for tag in a.tags:
-                        copy.write_row((a.seq + 1, tag))
+                        copy.write_row((a.seq + 1, tag_key(tag)))
             raw.commit()
             stats.db_seconds += time.perf_counter() - t0
             stats.loaded += len(batch)

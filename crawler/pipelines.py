@@ -119,6 +119,7 @@ class TagPipeline(_Stage):
     def __init__(self, stats: StatsCollector, tagger: Tagger) -> None:
         super().__init__(stats)
         self.tagger = tagger
+        self.fields_of_work = frozenset(tagger.labels)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -127,6 +128,8 @@ class TagPipeline(_Stage):
     def process_item(self, item: FetchedArticle) -> FetchedArticle:
         record = item.normalised()
         record.tags = list(self.tagger.tags(record.title, record.body, record.tags))
+        # A declared tag that is not a field of work is the site's own category (a "section").
+        record.sections = [tag for tag in record.tags if tag not in self.fields_of_work]
         record.simhash = simhash(record.body)
         return item
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from storage.models import Article, ArticleRaw, ArticleTag
 from storage.records import ArticleRecord, UpsertOutcome
 from storage.stemming import stem_text
+from storage.tags import tag_rows as tag_rows_of
 from storage.types import utcnow
 
 # Columns a re-crawl may change; identity and first_seen_at stay as first stored.
@@ -127,7 +128,7 @@ def _replace_tags(session: Session, ids: dict[str, int], by_url: dict[str, Artic
         return
     session.execute(delete(ArticleTag).where(ArticleTag.article_id.in_(list(ids.values()))))
     tag_rows = [
-        {"article_id": id_, "tag": tag} for url, id_ in ids.items() for tag in dict.fromkeys(by_url[url].tags)
+        row for url, id_ in ids.items() for row in tag_rows_of(id_, by_url[url].tags, by_url[url].sections)
     ]
     if tag_rows:
         session.execute(insert(ArticleTag), tag_rows)

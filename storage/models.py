@@ -115,12 +115,17 @@ def _restem(mapper: Any, connection: Any, target: Article) -> None:
 
 
 class ArticleTag(Base):
-    """One row per (article, tag), so tag filters use an index instead of scanning JSON."""
+    """One row per (article, tag), so tag filters use an index instead of scanning JSON.
+
+    ``tag`` is the folded key (``storage.tags.tag_key``); ``kind`` is ``topic`` (an OSCE field of work) or
+    ``section`` (the site's own category), migration 0007.
+    """
 
     __tablename__ = "article_tag"
 
     article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="topic", server_default="topic")
 
     __table_args__ = (Index("ix_article_tag_tag", "tag", "article_id"),)
 

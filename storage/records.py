@@ -23,6 +23,7 @@ class ArticleRecord:
     language: str | None = None
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)  # which of ``tags`` are the site's own categories
     dateline: str | None = None
     content_type: str | None = None
     extraction: str = "site"

@@ -28,12 +28,14 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.orm import Session
 
+from storage.filter_values import UnknownFilterValue, check_filters
 from storage.models import Article, ArticleTag
 from storage.query import Query, QueryError, parse_query
 from storage.search_postgres import PostgresSearch
-from storage.search_sqlite import FTS_ROWID, SqliteSearch, newest_of, tag_exists
+from storage.search_sqlite import FTS_ROWID, SqliteSearch, newest_of, tag_clauses
 from storage.search_window import Window, id_range
 from storage.snippets import Highlighter
+from storage.tags import tag_key
 
 __all__ = [
     "HIGHLIGHT_END",
@@ -44,6 +46,7 @@ __all__ = [
     "SearchFilters",
     "SearchHit",
     "SearchPage",
+    "UnknownFilterValue",
     "matching_article_ids",
     "render_snippet",
     "iter_matching_articles",
@@ -68,9 +71,20 @@ class SearchFilters:
 
     sources: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # any kind; matched by folded key (``storage.tags.tag_key``)
     since: dt.datetime | None = None  # on published_at, aware UTC, inclusive
     until: dt.datetime | None = None  # on published_at, aware UTC, inclusive
+    topics: tuple[str, ...] = ()  # tags of kind "topic" (OSCE fields of work)
+    sections: tuple[str, ...] = ()  # tags of kind "section" (the sites' own categories)
+
+    def tag_groups(self) -> list[tuple[tuple[str, ...], str | None]]:
+        """The tag filters as (folded keys, kind) groups; every group must match."""
+        groups: list[tuple[tuple[str, ...], str | None]] = []
+        for values, kind in ((self.tags, None), (self.topics, "topic"), (self.sections, "section")):
+            keys = tuple(dict.fromkeys(k for k in (tag_key(v) for v in values) if k))
+            if keys:
+                groups.append((keys, kind))
+        return groups
 
 
 @dataclass
@@ -153,10 +167,7 @@ def _aware(value: dt.datetime | None, name: str) -> dt.datetime | None:
 
 def _filter_clauses(filters: SearchFilters) -> list[ColumnElement[bool]]:
     """Column predicates for the filters, tags included (an EXISTS on article_tag keyed on article.id)."""
-    clauses = _article_clauses(filters)
-    if filters.tags:
-        clauses.append(tag_exists(filters.tags, Article.id))
-    return clauses
+    return _article_clauses(filters) + tag_clauses(filters.tag_groups(), Article.id)
 
 
 def _article_clauses(filters: SearchFilters) -> list[ColumnElement[bool]]:
@@ -194,7 +205,7 @@ def _matches(
     """Restrict ``stmt`` (over Article on PostgreSQL, over article_fts on SQLite) to matching rows."""
     if isinstance(backend, PostgresSearch):
         return backend.matches(stmt, _filter_clauses(filters))
-    return backend.matches(stmt, _article_clauses(filters), filters.tags, join=join)
+    return backend.matches(stmt, _article_clauses(filters), filters.tag_groups(), join=join)
 
 
 def _limits(limit: int, offset: int) -> tuple[int, int]:
@@ -219,7 +230,7 @@ def _window(
         bottom, top = ids_allowed
         if top is not None:
             bound = top - math.ceil(size * max(top - bottom, 1) / BM25_MAX_MATCHES)
-    rows = backend.fetch_window(session, _article_clauses(filters), filters.tags, size + 1, bound)
+    rows = backend.fetch_window(session, _article_clauses(filters), filters.tag_groups(), size + 1, bound)
     return Window.from_rows(rows, size, rank_size), ids_allowed
 
 
@@ -234,10 +245,12 @@ def search_articles(
 ) -> SearchPage:
     """One page of articles matching ``text`` and ``filters``; a blank ``text`` lists the newest.
 
-    Raises QueryError (a ValueError with a user-readable message) for queries that cannot run.
+    Raises QueryError (a ValueError with a user-readable message) for queries that cannot run, and
+    its subclass UnknownFilterValue for a source, language or tag no article has (naming close matches).
     """
     limit, offset = _limits(limit, offset)
     query = parse_query(text)
+    check_filters(session, filters.sources, filters.languages, filters.tag_groups())
     if query is None:
         return _browse(session, filters, _filter_clauses(filters), limit, offset)
     backend = _backend(session, query)
@@ -312,17 +325,19 @@ def _browse(
 ) -> SearchPage:
     stmt = select(Article.id).where(*clauses).order_by(*_newest_order(session)).limit(limit).offset(offset)
     ids = list(session.scalars(stmt))
-    if filters.tags:
+    groups = filters.tag_groups()
+    if groups:
         # Count from the tag index outwards: scanning articles and probing tags would read a large
         # part of the archive before it found COUNT_CAP tagged articles.
-        others = _article_clauses(filters)
+        (keys, kind), *rest = groups
+        others = _article_clauses(filters) + tag_clauses(rest, Article.id)
         counted = (
             select(ArticleTag.article_id)
-            .where(ArticleTag.tag.in_(list(filters.tags)))
+            .where(ArticleTag.tag.in_(list(keys)), *([ArticleTag.kind == kind] if kind else []))
             .join(Article, Article.id == ArticleTag.article_id)
             .where(*others)
         )
-        if len(filters.tags) > 1:
+        if len(keys) > 1:
             counted = counted.group_by(ArticleTag.article_id)
     else:
         counted = select(literal(1)).select_from(Article).where(*clauses)
@@ -456,6 +471,7 @@ def iter_matching_articles(
     so memory stays flat however many articles match. No ranking and no window: exports are complete.
     """
     query = parse_query(text)
+    check_filters(session, filters.sources, filters.languages, filters.tag_groups())
     clauses = _filter_clauses(filters)
     columns = [getattr(Article, name) for name in EXPORT_COLUMNS]
     stmt = select(*columns).where(*clauses)
@@ -464,7 +480,7 @@ def iter_matching_articles(
         if isinstance(backend, PostgresSearch):
             stmt = backend.matches(stmt, [])
         else:  # the id set from FTS5, then the wide rows in id order
-            stmt = stmt.where(Article.id.in_(backend.matches(backend.base(FTS_ROWID), [], ())))
+            stmt = stmt.where(Article.id.in_(backend.matches(backend.base(FTS_ROWID), [], [])))
     stmt = stmt.order_by(Article.id).execution_options(yield_per=batch_size)
     for row in session.execute(stmt):
         yield dict(row._mapping)

@@ -32,9 +32,20 @@ _FTS = table("article_fts", column("rowid"))
 FTS_ROWID = _FTS.c.rowid
 
 
-def tag_exists(tags: Sequence[str], id_col: Any) -> ColumnElement[bool]:
-    """Some tag of the article with id ``id_col`` is one of ``tags`` (the indexed article_tag table)."""
-    return exists().where(ArticleTag.article_id == id_col, ArticleTag.tag.in_(list(tags)))
+# Tag filters: groups of folded tag keys, each with the kind it must have (None: any kind). An article
+# passes a group when one of its tags is in the group, and passes the filter when it passes every group.
+TagGroups = Sequence[tuple[Sequence[str], str | None]]
+
+
+def tag_clauses(groups: TagGroups, id_col: Any) -> list[ColumnElement[bool]]:
+    """One EXISTS on the indexed article_tag table per group, for the article with id ``id_col``."""
+    clauses: list[ColumnElement[bool]] = []
+    for keys, kind in groups:
+        where = [ArticleTag.article_id == id_col, ArticleTag.tag.in_(list(keys))]
+        if kind is not None:
+            where.append(ArticleTag.kind == kind)
+        clauses.append(exists().where(*where))
+    return clauses
 
 
 def _fts_match(expression: str) -> ColumnElement[bool]:
@@ -54,7 +65,7 @@ class SqliteSearch:
         self,
         stmt: Select[Any],
         columns: list[ColumnElement[bool]],
-        tags: Sequence[str],
+        tags: TagGroups,
         *,
         join: bool = False,
     ) -> Select[Any]:
@@ -65,7 +76,7 @@ class SqliteSearch:
         """
         stmt = stmt.where(_fts_match(self.expression))
         if tags:
-            stmt = stmt.where(tag_exists(tags, FTS_ROWID))
+            stmt = stmt.where(*tag_clauses(tags, FTS_ROWID))
         if columns or join:
             stmt = stmt.join(Article, Article.id == FTS_ROWID).where(*columns)
         return stmt
@@ -83,7 +94,7 @@ class SqliteSearch:
         self,
         session: Session,
         columns: list[ColumnElement[bool]],
-        tags: Sequence[str],
+        tags: TagGroups,
         rows: int,
         scored_unless_newer_than: int | None,
     ) -> list[tuple[int, float | None]]:

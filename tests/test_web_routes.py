@@ -145,7 +145,10 @@ def test_hostile_queries_never_break_the_page(client: TestClient, q: str) -> Non
         ({"q": "border\x00"}, "control characters"),
         ({"q": "x" * 501}, "too long"),
         ({"since": "2024-13-01"}, "YYYY-MM-DD"),
-        ({"since": "yesterday"}, "YYYY-MM-DD"),
+        ({"since": "last tuesday"}, "YYYY-MM-DD"),
+        ({"source": "osec"}, "did you mean 'osce'"),
+        ({"tag": "border managment"}, "did you mean 'border management'"),
+        ({"language": "xx"}, "no article has language 'xx'"),
         ({"until": "0001-01-01"}, "between 1900 and 2999"),
         ({"since": "2024-03-20", "until": "2024-03-01"}, "is after until"),
         ({"order": "random()"}, "order must be one of"),
@@ -325,3 +328,18 @@ def test_pages_link_the_api_and_static_css_is_served(client: TestClient) -> None
     assert 'href="/api/sources"' in html and 'href="/openapi.json"' in html
     css = client.get("/static/style.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+
+
+def test_unknown_filter_values_are_a_400_in_the_api_naming_close_matches(client: TestClient) -> None:
+    response = client.get("/api/articles", params={"source": "osec"})
+    assert response.status_code == 400
+    assert "did you mean 'osce'" in response.json()["error"]["message"]
+
+
+def test_tags_match_whatever_the_case_and_relative_dates_are_understood(client: TestClient) -> None:
+    upper = client.get("/api/articles", params={"tag": "BORDER-Management", "limit": 50}).json()
+    lower = client.get("/api/articles", params={"tag": "border management", "limit": 50}).json()
+    assert upper["total"] == lower["total"] > 0
+    recent = client.get("/api/articles", params={"since": "7d"})
+    assert recent.status_code == 200 and recent.json()["total"] == 0  # the fixture's articles are from 2024
+    assert client.get("/api/articles", params={"since": "10y"}).json()["total"] > 0

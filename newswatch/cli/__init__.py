@@ -16,6 +16,7 @@ from newswatch.cli import (
     db,
     serve_cmds,
     sources_cmds,
+    tags_cmds,
     web_cmds,
 )
 from newswatch.cli.common import AppHolder
@@ -44,7 +45,17 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
-for module in (db, archive, sources_cmds, crawl_cmds, alerts_cmds, serve_cmds, cluster_cmds, web_cmds):
+for module in (
+    db,
+    archive,
+    tags_cmds,
+    sources_cmds,
+    crawl_cmds,
+    alerts_cmds,
+    serve_cmds,
+    cluster_cmds,
+    web_cmds,
+):
     for command in module.commands:
         cli.add_command(command)
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, or_, select
 
 from newswatch.app import App
 from newswatch.cli.common import emit_rows, format_option, pass_app
+from newswatch.relative_dates import parse_date_filter
 from storage.models import Article, CrawlRun
 from storage.search import (
     EXPORT_COLUMNS,
@@ -37,7 +38,10 @@ PROGRESS_EVERY = 5000
 
 
 class DateTimeParam(click.ParamType):
-    """An ISO date or date-time; without a zone it is UTC. A bare date in ``--until`` means its whole day."""
+    """A date filter: ISO date or date-time, ``today``, ``yesterday`` or an age (``7d``, ``2w``, ``3m``, ``1y``).
+
+    Without a zone it is UTC. A day (a bare date or a relative one) in ``--until`` means its whole day.
+    """
 
     name = "DATE"
 
@@ -47,15 +51,15 @@ class DateTimeParam(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
         if isinstance(value, dt.datetime):
             return value
-        text = str(value).strip()
         try:
-            parsed = dt.datetime.fromisoformat(text)
-        except ValueError:
-            self.fail(f"{text!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM]", param, ctx)
+            parsed = parse_date_filter(str(value), dt.datetime.now(dt.UTC).date())
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        if not isinstance(parsed, dt.datetime):
+            moment = dt.time.max if self.end_of_day else dt.time.min
+            return dt.datetime.combine(parsed, moment, tzinfo=dt.UTC)
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=dt.UTC)
-        if self.end_of_day and len(text) == 10:
-            parsed = parsed + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
         return parsed.astimezone(dt.UTC)
 
 
@@ -66,10 +70,23 @@ def filter_options(func_: Callable[..., Any]) -> Callable[..., Any]:
             "--source", "sources", multiple=True, help="Only this source (repeatable: any of them)."
         ),
         click.option("--lang", "languages", multiple=True, help="Only this language code, e.g. en, ru, tg."),
-        click.option("--tag", "tags", multiple=True, help="Only articles with this tag (repeatable: any)."),
-        click.option("--since", type=DateTimeParam(), help="Published on or after this date (UTC)."),
         click.option(
-            "--until", type=DateTimeParam(end_of_day=True), help="Published on or before this date."
+            "--tag",
+            "tags",
+            multiple=True,
+            help="Only articles with this tag, of either kind (repeatable: any; case does not matter).",
+        ),
+        click.option(
+            "--topic", "topics", multiple=True, help="Only this OSCE field of work, e.g. 'Border management'."
+        ),
+        click.option("--section", "sections", multiple=True, help="Only this site category, e.g. Политика."),
+        click.option(
+            "--since", type=DateTimeParam(), help="Published on or after this date (UTC): 2024-01-31, 7d, 2w."
+        ),
+        click.option(
+            "--until",
+            type=DateTimeParam(end_of_day=True),
+            help="Published on or before this date: yesterday.",
         ),
     ]
     for option in reversed(options):
@@ -77,10 +94,12 @@ def filter_options(func_: Callable[..., Any]) -> Callable[..., Any]:
     return func_
 
 
-def _filters(sources: Iterable[str], languages: Iterable[str], tags: Iterable[str], since: Any, until: Any):  # type: ignore[no-untyped-def]
+def _filters(sources: Iterable[str], languages: Iterable[str], tags: Iterable[str], since: Any, until: Any,  # type: ignore[no-untyped-def]
+             topics: Iterable[str] = (), sections: Iterable[str] = ()):  # fmt: skip
     return SearchFilters(
-        sources=tuple(sources), languages=tuple(languages), tags=tuple(tags), since=since, until=until
-    )
+        sources=tuple(sources), languages=tuple(languages), tags=tuple(tags), since=since, until=until,
+        topics=tuple(topics), sections=tuple(sections),
+    )  # fmt: skip
 
 
 def _query_failed(exc: QueryError) -> None:
@@ -126,6 +145,8 @@ def search_cmd(
     sources: tuple[str, ...],
     languages: tuple[str, ...],
     tags: tuple[str, ...],
+    topics: tuple[str, ...],
+    sections: tuple[str, ...],
     since: dt.datetime | None,
     until: dt.datetime | None,
     limit: int,
@@ -146,7 +167,7 @@ def search_cmd(
       newswatch search 'elections OR выборы -parliament' --source osce --format json
       newswatch search --tag water --order newest --limit 5
     """
-    filters = _filters(sources, languages, tags, since, until)
+    filters = _filters(sources, languages, tags, since, until, topics, sections)
     try:
         with app.sessions() as session:
             page = search_articles(session, query, filters, limit=limit, offset=offset, order=order)  # type: ignore[arg-type]
@@ -273,6 +294,8 @@ def export_cmd(
     sources: tuple[str, ...],
     languages: tuple[str, ...],
     tags: tuple[str, ...],
+    topics: tuple[str, ...],
+    sections: tuple[str, ...],
     since: dt.datetime | None,
     until: dt.datetime | None,
     fmt: str,
@@ -289,7 +312,7 @@ def export_cmd(
       newswatch export --source osce --since 2024-01-01 -o osce-2024.jsonl
       newswatch export 'water OR вода' --format csv > water.csv
     """
-    filters = _filters(sources, languages, tags, since, until)
+    filters = _filters(sources, languages, tags, since, until, topics, sections)
     target = Path(output) if output else None
     partial = target.with_name(target.name + ".partial") if target else None
     count = 0

@@ -28,6 +28,8 @@ def run_search(session: Session, request: SearchRequest) -> SearchPage:
         sources=request.sources,
         languages=request.languages,
         tags=request.tags,
+        topics=request.topics,
+        sections=request.sections,
         since=day_start(request.since) if request.since else None,
         until=day_end(request.until) if request.until else None,
     )

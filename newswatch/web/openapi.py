@@ -32,25 +32,32 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
         "name": "q",
         "in": "query",
         "required": False,
-        "description": 'Query in the archive\'s language: words, "exact phrases", OR, -excluded, prefix*.',
+        "description": (
+            'Query in the archive\'s language: words (any form: officer finds officers), "phrases", OR, '
+            "-excluded, prefix*, =exact (this form only)."
+        ),
         "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS},
     },
     _array_param("source", "Only these sources (registry names, e.g. osce)."),
     _array_param("language", "Only these languages (ISO 639-1: en, ru, tg)."),
-    _array_param("tag", "Only articles with this tag."),
+    _array_param(
+        "tag", "Only articles with this tag, of either kind (case, accents and hyphens do not matter)."
+    ),
+    _array_param("topic", "Only articles with this OSCE field of work (a tag of kind topic)."),
+    _array_param("section", "Only articles in this site category (a tag of kind section)."),
     {
         "name": "since",
         "in": "query",
         "required": False,
-        "description": "Published on or after this day (UTC), YYYY-MM-DD.",
-        "schema": {"type": "string", "format": "date"},
+        "description": "Published on or after this day (UTC): YYYY-MM-DD, today, yesterday, or an age: 7d, 2w, 3m, 1y.",
+        "schema": {"type": "string", "maxLength": 32},
     },
     {
         "name": "until",
         "in": "query",
         "required": False,
-        "description": "Published on or before this day (UTC), YYYY-MM-DD.",
-        "schema": {"type": "string", "format": "date"},
+        "description": "Published on or before this day (UTC): YYYY-MM-DD, today, yesterday, or an age: 7d, 2w.",
+        "schema": {"type": "string", "maxLength": 32},
     },
     {
         "name": "order",

@@ -13,6 +13,8 @@ from typing import Literal
 
 from starlette.datastructures import QueryParams
 
+from newswatch.relative_dates import parse_date_filter
+
 MAX_QUERY_CHARS = 500
 MAX_FILTER_VALUES = 20
 MAX_FILTER_CHARS = 64
@@ -21,7 +23,7 @@ MAX_API_LIMIT = 100
 Order = Literal["relevance", "newest"]
 ORDERS = ("relevance", "newest")
 _ORDER_NAMES: dict[str, Order] = {"relevance": "relevance", "newest": "newest"}
-DATE_FORMAT_HINT = "YYYY-MM-DD, e.g. 2024-03-01"
+DATE_FORMAT_HINT = "YYYY-MM-DD (e.g. 2024-03-01), today, yesterday, or an age such as 7d, 2w, 3m, 1y"
 
 # C0/C1 control characters (other than tab/newline) never belong in a query; PostgreSQL also refuses NUL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -39,6 +41,8 @@ class SearchRequest:
     sources: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
     since: dt.date | None = None
     until: dt.date | None = None
     order: Order = "relevance"
@@ -50,7 +54,16 @@ class SearchRequest:
         return self.offset // self.limit + 1
 
     def is_empty(self) -> bool:
-        return not (self.text or self.sources or self.languages or self.tags or self.since or self.until)
+        filters = (
+            self.sources,
+            self.languages,
+            self.tags,
+            self.topics,
+            self.sections,
+            self.since,
+            self.until,
+        )
+        return not (self.text or any(filters))
 
     def query_items(self, **changes: object) -> list[tuple[str, str]]:
         """The request as (name, value) pairs for building links (pagination, feed, API)."""
@@ -60,6 +73,8 @@ class SearchRequest:
         items += [("source", s) for s in self.sources]
         items += [("language", lang) for lang in self.languages]
         items += [("tag", t) for t in self.tags]
+        items += [("topic", t) for t in self.topics]
+        items += [("section", t) for t in self.sections]
         if self.since:
             items.append(("since", self.since.isoformat()))
         if self.until:
@@ -95,9 +110,10 @@ def _date(params: QueryParams, name: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        value = dt.date.fromisoformat(raw)
+        parsed = parse_date_filter(raw, dt.datetime.now(dt.UTC).date())
     except ValueError:
         raise BadRequest(f"{name} must be a date written {DATE_FORMAT_HINT} (got {raw!r})") from None
+    value = parsed.date() if isinstance(parsed, dt.datetime) else parsed
     if not 1900 <= value.year <= 2999:
         raise BadRequest(f"{name} must be a date between 1900 and 2999 (got {raw!r})")
     return value
@@ -142,6 +158,8 @@ def parse_search(params: QueryParams, *, page_size: int, api: bool = False) -> S
         sources=_values(params, "source"),
         languages=_values(params, "language"),
         tags=_values(params, "tag"),
+        topics=_values(params, "topic"),
+        sections=_values(params, "section"),
         since=since,
         until=until,
         order=order,

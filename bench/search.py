@@ -37,7 +37,7 @@ from typing import Any
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
-from bench.generate import GeneratedArticle, _vocabularies, generate_articles
+from bench.generate import INFLECTIONS, GeneratedArticle, _vocabularies, generate_articles
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Article
@@ -335,6 +335,56 @@ def run_queries(url: str, label: str, queries: list[Any], repeats: int) -> None:
     )
 
 
+def recall_report(n: int, seed: int) -> list[str]:
+    """Recall of dictionary-form queries: of the articles holding any form of a word, how many are found.
+
+    The corpus is generated afresh (``n`` articles) with the generator's hand-written paradigms
+    (``bench.generate.INFLECTIONS``); the truth is read from the text itself (any form as a whole word),
+    never from our stemmer. "before" is the exact form as typed (``=word``: what search did before
+    stemming), "after" the ordinary query. ``extra`` counts matches holding none of the forms.
+    """
+    import tempfile
+
+    from storage.search import iter_matching_articles
+    from storage.tokens import tokenize
+
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "recall.db")
+        load_sqlite(path, n, seed)
+        engine = make_engine(f"sqlite:///{path}")
+        with Session(engine) as session:
+            words = {
+                id_: set(tokenize(f"{title} {body}"))
+                for id_, title, body in session.execute(select(Article.id, Article.title, Article.body))
+            }
+            totals: dict[str, list[int]] = {}
+            for forms in INFLECTIONS.values():
+                lemma = forms[0]
+                language = "tg" if set("ҳқҷғӣӯ") & set(lemma) else "ru" if lemma[0] >= "\u0400" else "en"
+                wanted = {f.lower() for f in forms}
+                truth = {id_ for id_, seen in words.items() if seen & wanted}
+                before = {row["id"] for row in iter_matching_articles(session, f"={lemma}")}
+                after = {row["id"] for row in iter_matching_articles(session, lemma)}
+                sums = totals.setdefault(language, [0, 0, 0, 0])
+                sums[0] += len(truth)
+                sums[1] += len(before & truth)
+                sums[2] += len(after & truth)
+                sums[3] += len(after - truth)
+                lines.append(
+                    f"  {lemma:<16} forms {len(forms):>2}  articles with a form {len(truth):>6,}  "
+                    f"recall before {len(before & truth) / max(len(truth), 1):.3f}  "
+                    f"after {len(after & truth) / max(len(truth), 1):.3f}  extra {len(after - truth):,}"
+                )
+        engine.dispose()
+    for language, (truth_n, before_n, after_n, extra_n) in totals.items():
+        lines.append(
+            f"recall {language}: before {before_n / max(truth_n, 1):.3f}, after {after_n / max(truth_n, 1):.3f} "
+            f"over {truth_n:,} (word, article) pairs; {extra_n:,} extra matches"
+        )
+    return lines
+
+
 def _p95(ordered: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
 
@@ -390,6 +440,9 @@ def main(argv: list[str] | None = None) -> None:
         "--baseline-n", type=int, default=20_000, help="articles in the no-index load baseline"
     )
     parser.add_argument("--queries", nargs="*", help="labels of the default queries to run (default: all)")
+    parser.add_argument(
+        "--recall-n", type=int, default=10_000, help="articles in the recall section's corpus (0: skip it)"
+    )
     args = parser.parse_args(argv)
 
     queries = default_queries()
@@ -398,6 +451,9 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"generator: N={args.n:,} seed={args.seed}; {len(queries)} queries; python {sys.version.split()[0]}"
     )
+    if args.recall_n:
+        print(f"recall of dictionary-form queries ({args.recall_n:,} generated articles, SQLite):")
+        print("\n".join(recall_report(args.recall_n, args.seed)))
     if not args.skip_sqlite:
         have = _sqlite_count(args.db)
         if args.reuse and have == args.n:

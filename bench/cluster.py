@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT)]
 
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
@@ -128,7 +128,7 @@ def rss_of_tree(pid: int) -> tuple[int, int]:
 def one_round(
     workers: int, args: argparse.Namespace, urls: list[str], admin: Any, workdir: Path
 ) -> dict[str, Any]:
-    from replicas.server import ReplicaServer  # noqa: F401  (the servers are started by main)
+    from newswatch.replicas.server import ReplicaServer  # noqa: F401  (the servers are started by main)
 
     name = f"nw_bench_cluster_{uuid.uuid4().hex[:8]}"
     db_url = fresh_database(admin, name)
@@ -210,7 +210,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2, help="crawl slots per worker")
     parser.add_argument("--timeout", type=float, default=900)
     args = parser.parse_args()
-    from replicas.server import ReplicaServer
+    from newswatch.replicas.server import ReplicaServer
 
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     workdir = ROOT / "var" / "bench-cluster"

@@ -37,9 +37,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-for path in (REPO, REPO / "tests"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
 OPTIONS = {
     "download_delay": 0,
@@ -208,7 +207,7 @@ def main() -> None:
         child_main(json.loads(args.child))
         return
 
-    from replicas.server import ReplicaServer
+    from newswatch.replicas.server import ReplicaServer
 
     max_pages = args.n // PAGE_SIZE + 20  # a few hand-written releases come on top of the N generated
     with (

@@ -80,7 +80,7 @@ def bench_extraction() -> None:
         site = golden.parent.name
         parser = "pangea" if site == "ozodi" else site
         for case in json.loads(golden.read_text(encoding="utf-8")):
-            html = (ROOT / "tests/replicas" / case["file"]).read_text(encoding="utf-8")
+            html = (ROOT / "newswatch/replicas" / case["file"]).read_text(encoding="utf-8")
             pages.append((parser, case["url"], html))
     for name in ("pangea_rferl_polygraph.info", "pangea_voa_voanews.com"):
         if (PROXIES / f"{name}.html.gz").exists():
@@ -117,9 +117,9 @@ def _feed(base: str, n: int, full_text: bool) -> str:
 
 
 def _crawl(n: int, full_text: bool) -> tuple[float, float, int, dict]:
-    from tests.replicas.server import ReplicaServer
+    from newswatch.replicas.server import ReplicaServer
 
-    page = (ROOT / "tests/replicas/timesca/dushanbe-water-conference-closes-with-call-for-glacier-monitoring/"
+    page = (ROOT / "newswatch/replicas/timesca/dushanbe-water-conference-closes-with-call-for-glacier-monitoring/"
             "index.html").read_text(encoding="utf-8")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp, ReplicaServer() as server:
         url = f"sqlite:///{tmp}/bench.db"

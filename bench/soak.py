@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crawler.sources import load_registry  # noqa: E402
-from tests.replicas.server import REPLICAS, ReplicaServer  # noqa: E402
+from newswatch.replicas.server import REPLICAS, ReplicaServer  # noqa: E402
 
 
 def rss_kib(pid: int) -> int:

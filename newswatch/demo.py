@@ -1,6 +1,6 @@
 """``newswatch demo``: the whole service, offline, in under a minute.
 
-It wires real parts only: the replica sites from ``tests/replicas`` on loopback (every source's
+It wires real parts only: the replica sites of ``newswatch.replicas`` on loopback (every source's
 ``base_url`` pointed at its replica), a fresh SQLite database, an aiosmtpd SMTP server on 127.0.0.1
 that saves what it receives as .eml files, and the real scheduler (``scheduler.service.Service``)
 with a fast schedule. One cycle: each enabled source crawled once in its own child process, then the
@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import shutil
 import socket
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from sqlalchemy import func, select
 from alerts.config import MailConfig
 from alerts.subscriptions import add_subscription
 from crawler.sources import load_registry
+from newswatch.replicas import running_sites, site_names
 from scheduler.config import ServiceConfig
 from scheduler.service import Service
 from storage.db import make_engine, make_session_factory, session_scope
@@ -31,8 +31,6 @@ from storage.migrate import upgrade
 from storage.models import Article, CrawlRun, OutboxMessage
 from storage.search import SearchFilters, search_articles
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-REPLICAS = REPO_ROOT / "tests" / "replicas"
 DEMO_SUBSCRIBER = "demo@example.org"
 SAMPLE_QUERY = "Tajikistan"
 # Fast and gentle: everything is on loopback, so no politeness delay is needed.
@@ -40,7 +38,7 @@ DEMO_CRAWL_OPTIONS = {"download_delay": 0, "autothrottle": False, "retry_times":
 
 
 class DemoError(RuntimeError):
-    """The demo cannot run here (for instance outside a source checkout); the message says why."""
+    """The demo cannot run here (for instance without the ``demo`` extra); the message says why."""
 
 
 @dataclass
@@ -77,7 +75,10 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def smtp_server(folder: Path) -> Iterator[int]:
     """A real SMTP server on loopback for the length of the block; yields its port."""
-    from aiosmtpd.controller import Controller
+    try:
+        from aiosmtpd.controller import Controller
+    except ImportError:
+        raise DemoError("the demo needs aiosmtpd: pip install 'newswatch[demo]'") from None
 
     folder.mkdir(parents=True, exist_ok=True)
     controller = Controller(_SaveMessages(folder), hostname="127.0.0.1", port=_free_port())
@@ -86,26 +87,6 @@ def smtp_server(folder: Path) -> Iterator[int]:
         yield controller.port
     finally:
         controller.stop()
-
-
-@contextlib.contextmanager
-def replica_sites(keys: list[str]) -> Iterator[dict[str, str]]:
-    """Start one replica server per source that has a replica folder; yields key → base URL."""
-    if not REPLICAS.is_dir():
-        raise DemoError(f"the demo needs the replica sites in {REPLICAS}: run it from a source checkout")
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
-    from tests.replicas.server import ReplicaServer
-
-    servers = {}
-    try:
-        for key in keys:
-            if (REPLICAS / key).is_dir():
-                servers[key] = ReplicaServer(key).start()
-        yield {key: server.base_url for key, server in servers.items()}
-    finally:
-        for server in servers.values():
-            server.stop()
 
 
 def _fresh_workdir(workdir: Path) -> None:
@@ -132,9 +113,9 @@ def run_demo(
     upgrade(engine)
     sessions = make_session_factory(engine)
     keys = [source.key for source in load_registry().enabled()]
-    with replica_sites(keys) as replicas, smtp_server(workdir / "mail") as smtp_port:
+    with running_sites(keys) as replicas, smtp_server(workdir / "mail") as smtp_port:
         if not replicas:
-            raise DemoError(f"no source has a replica site in {REPLICAS}")
+            raise DemoError(f"no enabled source has a replica site (replicas: {', '.join(site_names())})")
         # The replicas are snapshots with fixed dates, so sitemap windows are widened to reach them.
         overrides = {
             key: (

@@ -1,4 +1,4 @@
-"""Imports flow one way: newswatch → scheduler → (crawler, alerts) → storage."""
+"""Imports flow one way: newswatch → scheduler → (crawler, alerts) → storage; nothing imports the tests."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ FORBIDDEN = {
     "alerts": {"crawler", "scheduler", "newswatch"},
     "scheduler": {"newswatch"},
 }
+# What ships in the wheel (and the benchmarks, which must run from an installed package too).
+PRODUCT = ["storage", "crawler", "alerts", "scheduler", "newswatch", "bench"]
 
 
 def imported_packages(path: Path) -> set[str]:
@@ -34,3 +36,14 @@ def test_lower_layers_do_not_import_higher_ones(package: str) -> None:
         for path in (ROOT / package).rglob("*.py")
     }
     assert not {path: bad for path, bad in offenders.items() if bad}
+
+
+@pytest.mark.parametrize("package", PRODUCT)
+def test_product_code_never_imports_the_test_tree(package: str) -> None:
+    """An installed newswatch has no ``tests`` package: importing it works in a checkout and breaks in a wheel."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / package).rglob("*.py")
+        if "tests" in imported_packages(path)
+    ]
+    assert not offenders

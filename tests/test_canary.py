@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import socket
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,10 +14,9 @@ from click.testing import CliRunner
 from crawler.canary import Fetcher, check_sources
 from crawler.sources import load_registry
 from newswatch.cli import cli
+from newswatch.replicas.server import ReplicaServer
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tests.replicas.server import ReplicaServer  # noqa: E402
 
 SITES = ["timesca", "tdi", "asiaplus", "eurasianet", "ozodi", "khovar"]
 AGENT = "newswatch-canary-test/1.0 (+mailto:ops@example.org)"
@@ -69,7 +67,7 @@ def test_redesigned_site_reports_the_generic_fallback() -> None:
     """Eurasianet renames its classes: the article is still read, by the generic layer, and we say so."""
     with ReplicaServer("eurasianet") as server:
         path = "/tajikistan-rogun-dam-financing-talks-resume-with-world-bank"
-        original = (ROOT / "tests/replicas/eurasianet" / path.strip("/") / "index.html").read_text(
+        original = (ROOT / "newswatch/replicas/eurasianet" / path.strip("/") / "index.html").read_text(
             encoding="utf-8"
         )
         redesigned = (  # a new theme: no <article>, no <h1>, renamed body field

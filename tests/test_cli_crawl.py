@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from replicas.server import ReplicaServer
 
 from newswatch.cli import cli
+from newswatch.replicas.server import ReplicaServer
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "osce"

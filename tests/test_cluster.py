@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 
 from alerts.config import MailConfig
 from crawler.sources import load_registry
+from newswatch.replicas.server import ReplicaServer
 from scheduler.config import ClusterConfig, ServiceConfig
 from scheduler.service import Service
 from storage.cluster import list_jobs, list_workers
@@ -37,8 +38,6 @@ from storage.db import make_engine, make_session_factory
 from storage.models import Article, CrawlRun
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-
-from replicas.server import ReplicaServer  # noqa: E402  (tests/ is on sys.path under pytest)
 
 BROKER_URL = os.environ.get("NEWSWATCH_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

@@ -8,11 +8,8 @@ from pathlib import Path
 
 import pytest
 
-REPLICAS = Path(__file__).resolve().parent / "replicas"
-
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (REPLICAS / "server.py").exists(), reason="tests/replicas/server.py is not there yet")
 def test_the_demo_crawls_every_source_mails_a_digest_and_searches(tmp_path: Path) -> None:
     workdir = tmp_path / "var" / "demo"
     result = subprocess.run(

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from replicas.server import ReplicaServer
 from sqlalchemy import func, select
 
+from newswatch.replicas.server import ReplicaServer
 from storage.db import make_engine, make_session_factory
 from storage.models import Article, ArticleRaw, ArticleTag, CrawlRun, HttpValidator
 

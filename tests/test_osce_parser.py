@@ -147,7 +147,7 @@ def test_renamed_markup_falls_back_to_the_generic_layer_and_says_so() -> None:
 def regenerate() -> None:
     """Save the replica's pages as goldens (with the public base URL) and their current extraction."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from replicas.server import ReplicaServer
+    from newswatch.replicas.server import ReplicaServer
 
     GOLDEN.mkdir(parents=True, exist_ok=True)
     for name, (path, variant) in PAGES.items():

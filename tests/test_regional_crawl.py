@@ -19,12 +19,11 @@ import pytest
 from sqlalchemy import select
 
 from crawler.spiders.sitemap import SitemapError, read_sitemap
+from newswatch.replicas.server import ReplicaServer
 from storage.db import make_engine, make_session_factory
 from storage.models import Article
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tests.replicas.server import ReplicaServer  # noqa: E402
 
 pytestmark = pytest.mark.slow  # each test runs one or two crawls in a subprocess
 
@@ -186,7 +185,7 @@ def crawl_allowing_failure(db_url: str, key: str, server: ReplicaServer) -> dict
 def test_windows_1251_feed_declared_only_in_the_xml_prolog(sqlite_url: str) -> None:
     """A Russian feed in windows-1251 with no charset in HTTP: the XML declaration is honoured."""
     with ReplicaServer("khovar") as server:
-        feed = (ROOT / "tests/replicas/khovar/rus/feed/index.xml").read_text(encoding="utf-8")
+        feed = (ROOT / "newswatch/replicas/khovar/rus/feed/index.xml").read_text(encoding="utf-8")
         feed = feed.replace("{{BASE_URL}}", server.base_url).replace(
             'encoding="UTF-8"', 'encoding="windows-1251"'
         )
@@ -227,14 +226,14 @@ def test_feed_second_run_is_a_conditional_get_only(sqlite_url: str) -> None:
 def test_new_feed_item_after_a_run_fetches_only_that_article(sqlite_url: str) -> None:
     with ReplicaServer("ozodi") as server:
         crawl(sqlite_url, "ozodi", server)
-        feed = (ROOT / "tests/replicas/ozodi/api/zrqiteuuir").read_text(encoding="utf-8")
+        feed = (ROOT / "newswatch/replicas/ozodi/api/zrqiteuuir").read_text(encoding="utf-8")
         feed = feed.replace("{{BASE_URL}}", server.base_url)
         item = (
             "<item><title>Ҳайати САҲА ба Хоруғ сафар кард</title>"
             f"<link>{server.base_url}/a/33129999.html</link><pubDate>Wed, 25 Sep 2024 06:00:00 GMT</pubDate></item>"
         )
         server.put("/api/zrqiteuuir", feed.replace("<item>", item + "<item>", 1), "application/rss+xml")
-        page = (ROOT / "tests/replicas/ozodi/a/33128571.html").read_text(encoding="utf-8")
+        page = (ROOT / "newswatch/replicas/ozodi/a/33128571.html").read_text(encoding="utf-8")
         server.put("/a/33129999.html", page.replace("конфронси САҲА", "ҳайати САҲА дар Хоруғ"))
         server.clear_log()
         summary = crawl(sqlite_url, "ozodi", server)
@@ -246,7 +245,7 @@ def test_new_feed_item_after_a_run_fetches_only_that_article(sqlite_url: str) ->
 def test_listing_date_is_the_fallback_for_an_undated_article(sqlite_url: str) -> None:
     with ReplicaServer("eurasianet") as server:
         path = "/tajikistan-pamir-highway-reopens-after-landslides"
-        page = (ROOT / "tests/replicas/eurasianet" / path.strip("/") / "index.html").read_text(
+        page = (ROOT / "newswatch/replicas/eurasianet" / path.strip("/") / "index.html").read_text(
             encoding="utf-8"
         )
         page = re.sub(r"<time[^>]*>.*?</time>", "", page)
@@ -261,11 +260,11 @@ def test_listing_date_is_the_fallback_for_an_undated_article(sqlite_url: str) ->
 
 
 def test_read_sitemap_index_news_and_gzip() -> None:
-    index = read_sitemap((ROOT / "tests/replicas/tdi/sitemap_index.xml").read_bytes())
+    index = read_sitemap((ROOT / "newswatch/replicas/tdi/sitemap_index.xml").read_bytes())
     assert index.is_index and [e.loc.rsplit("/", 1)[-1] for e in index.entries] == [
         "post-sitemap.xml", "news-sitemap.xml.gz",
     ]  # fmt: skip
-    news = read_sitemap((ROOT / "tests/replicas/tdi/news-sitemap.xml.gz").read_bytes())
+    news = read_sitemap((ROOT / "newswatch/replicas/tdi/news-sitemap.xml.gz").read_bytes())
     assert not news.is_index
     first = news.entries[0]
     assert first.published == dt.datetime(2024, 9, 23, 15, 45, tzinfo=dt.UTC)

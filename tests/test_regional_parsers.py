@@ -23,7 +23,7 @@ from crawler.parsers.layered import extract_article
 from crawler.sources import load_registry, load_site_parser
 
 ROOT = Path(__file__).resolve().parents[1]
-REPLICAS = ROOT / "tests/replicas"
+REPLICAS = ROOT / "newswatch/replicas"
 GOLDEN = ROOT / "tests/golden"
 PROXIES = ROOT / "../shared/realdata/regional_proxies"
 

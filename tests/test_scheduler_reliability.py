@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 from alerts.config import MailConfig
 from crawler.sources import load_registry
+from newswatch.replicas.server import ReplicaServer
 from scheduler.config import ServiceConfig
 from scheduler.housekeeping import pid_alive
 from scheduler.service import Service
@@ -33,11 +34,6 @@ from storage.types import utcnow
 
 pytestmark = pytest.mark.slow
 
-REPLICAS = Path(__file__).resolve().parent / "replicas"
-if not (REPLICAS / "server.py").exists():
-    pytest.skip("tests/replicas/server.py is not there yet", allow_module_level=True)
-
-from replicas.server import ReplicaServer  # noqa: E402  (tests/ is on sys.path under pytest)
 
 SLOW_ARTICLE = "/cio/69105"
 FAST = {"download_delay": 0, "autothrottle": False, "retry_times": 0, "download_timeout": 120}
@@ -270,7 +266,7 @@ def test_sigterm_stops_within_the_shutdown_timeout_with_exit_0(tmp_path: Path, s
 
 
 def test_a_listing_that_shows_no_links_alerts_once_and_recovers_once(sqlite_url, osce) -> None:
-    from replicas.server import Page
+    from newswatch.replicas.server import Page
 
     sessions = make_session_factory(make_engine(sqlite_url))
     original = osce.routes["/press-releases"]

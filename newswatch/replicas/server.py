@@ -1,8 +1,8 @@
 """A real HTTP server on 127.0.0.1 that plays the sites we crawl, for tests, benchmarks and the demo.
 
-Each site is a data folder ``tests/replicas/<site>/`` served as the document root::
+Each site is a data folder ``newswatch/replicas/<site>/`` served as the document root::
 
-    tests/replicas/<site>/
+    newswatch/replicas/<site>/
         robots.txt                       -> /robots.txt
         some/article/index.html          -> /some/article/  and  /some/article
         feed.xml, sitemap.xml.gz         -> /feed.xml, /sitemap.xml.gz (bytes as stored)

@@ -1,1 +1,0 @@
-"""Offline replicas of the sites newswatch crawls, served by ``tests.replicas.server.ReplicaServer``."""

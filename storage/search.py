@@ -458,6 +458,20 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
+def matching_ids_newest_first(
+    session: Session, query: Query | None, filters: SearchFilters, limit: int
+) -> list[int]:
+    """Ids of the most recently stored ``limit`` matches (for facets): the search window's own walk."""
+    if query is None:
+        stmt = select(Article.id).where(*_filter_clauses(filters)).order_by(Article.id.desc()).limit(limit)
+        return list(session.scalars(stmt))
+    backend = _backend(session, query)
+    if isinstance(backend, PostgresSearch):
+        return backend.fetch_window(session, _filter_clauses(filters), limit)
+    rows = backend.fetch_window(session, _article_clauses(filters), filters.tag_groups(), limit, None)
+    return [id_ for id_, _ in rows]
+
+
 def iter_matching_articles(
     session: Session,
     text: str | None,

@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from newswatch.web.params import SearchRequest, day_end, day_start
+from storage.facets import FACETS, FacetCounts, facet_counts
 from storage.search import (
     HIGHLIGHT_END,
     HIGHLIGHT_START,
@@ -22,9 +23,13 @@ from storage.search import (
 __all__ = ["QueryError", "hit_json", "run_search", "snippet_html", "snippet_text"]
 
 
-def run_search(session: Session, request: SearchRequest) -> SearchPage:
-    """Run the request; ``QueryError`` (a malformed query) propagates for the caller to word as a 400."""
-    filters = SearchFilters(
+def run_facets(session: Session, request: SearchRequest, names: tuple[str, ...] = FACETS) -> FacetCounts:
+    """Facet counts for the request's search (see ``storage.facets``)."""
+    return facet_counts(session, request.text, _filters(request), names)
+
+
+def _filters(request: SearchRequest) -> SearchFilters:
+    return SearchFilters(
         sources=request.sources,
         languages=request.languages,
         tags=request.tags,
@@ -33,6 +38,11 @@ def run_search(session: Session, request: SearchRequest) -> SearchPage:
         since=day_start(request.since) if request.since else None,
         until=day_end(request.until) if request.until else None,
     )
+
+
+def run_search(session: Session, request: SearchRequest) -> SearchPage:
+    """Run the request; ``QueryError`` (a malformed query) propagates for the caller to word as a 400."""
+    filters = _filters(request)
     return search_articles(
         session, request.text, filters, limit=request.limit, offset=request.offset, order=request.order
     )

@@ -79,6 +79,17 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
     },
 ]
 
+FACETS_PARAMETER: dict[str, Any] = {
+    "name": "facets",
+    "in": "query",
+    "required": False,
+    "description": (
+        "Comma-separated facets to count for this search: source, language, topic (OSCE field of work), "
+        "month. Counted over the newest 5,000 matches; beyond that facets_estimated is true."
+    ),
+    "schema": {"type": "string", "maxLength": 64},
+}
+
 _NULLABLE_STRING = {"type": "string", "nullable": True}
 _NULLABLE_DATETIME = {"type": "string", "format": "date-time", "nullable": True}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
@@ -131,6 +142,26 @@ SCHEMAS: dict[str, Any] = {
             "offset": {"type": "integer", "minimum": 0},
             "limit": {"type": "integer", "minimum": 1},
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}},
+            "facets": {
+                "type": "object",
+                "description": "Only when facets were asked for: facet name -> values, most frequent first "
+                "(months newest first).",
+                "additionalProperties": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["value", "count"],
+                        "properties": {
+                            "value": {"type": "string"},
+                            "count": {"type": "integer", "minimum": 0},
+                        },
+                    },
+                },
+            },
+            "facets_estimated": {
+                "type": "boolean",
+                "description": "true when the search has more matches than were counted (the newest 5,000)",
+            },
         },
     },
     "RelatedArticle": {
@@ -217,7 +248,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 "get": {
                     "operationId": "searchArticles",
                     "summary": "Search the archive (paginated).",
-                    "parameters": SEARCH_PARAMETERS,
+                    "parameters": [*SEARCH_PARAMETERS, FACETS_PARAMETER],
                     "responses": {
                         "200": _json("#/components/schemas/SearchPage", "One page of results."),
                         "400": _ERROR_400,

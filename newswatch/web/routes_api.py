@@ -8,11 +8,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from newswatch.web.archive import hit_json, run_search
+from newswatch.web.archive import hit_json, run_facets, run_search
 from newswatch.web.openapi import openapi_document
 from newswatch.web.params import parse_search
 from newswatch.web.queries import source_health
 from newswatch.web.routes_pages import article_and_related, article_id_or_404, base_url
+from storage.facets import parse_facet_names
 
 if TYPE_CHECKING:
     from newswatch.web.app import WebContext
@@ -30,17 +31,24 @@ def api_articles(request: Request) -> Response:
     """Search the archive; ``limit`` ≤ 100 and ``offset`` ≤ 10000."""
     web = _web(request)
     search = parse_search(request.query_params, page_size=web.page_size, api=True)
+    names = parse_facet_names(request.query_params.get("facets"))
     with web.sessions() as session:
         page = run_search(session, search)
+        facets = run_facets(session, search, names) if names else None
     base = base_url(request)
-    return JSONResponse(
-        {
-            "total": page.total,
-            "offset": page.offset,
-            "limit": page.limit,
-            "items": [hit_json(hit, f"{base}/articles/{hit.id}") for hit in page.hits],
+    body: dict[str, Any] = {
+        "total": page.total,
+        "offset": page.offset,
+        "limit": page.limit,
+        "items": [hit_json(hit, f"{base}/articles/{hit.id}") for hit in page.hits],
+    }
+    if facets is not None:
+        body["facets"] = {
+            name: [{"value": value, "count": count} for value, count in values]
+            for name, values in facets.counts.items()
         }
-    )
+        body["facets_estimated"] = facets.estimated
+    return JSONResponse(body)
 
 
 def api_article(request: Request) -> Response:

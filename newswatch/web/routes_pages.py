@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
+import datetime as dt
 import math
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -12,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from newswatch.web.archive import run_search, snippet_html, snippet_text
+from newswatch.web.archive import run_facets, run_search, snippet_html, snippet_text
 from newswatch.web.chart import weekly_chart_svg
 from newswatch.web.feeds import FeedEntry, render_atom
 from newswatch.web.params import SearchRequest, parse_search
@@ -24,6 +26,7 @@ from newswatch.web.queries import (
     source_health,
     weekly_counts,
 )
+from storage.facets import FacetCounts
 from storage.types import utcnow
 
 if TYPE_CHECKING:
@@ -78,6 +81,7 @@ def search_page(request: Request) -> Response:
     with web.sessions() as session:
         sources = known_sources(session, web.sources)
         results = run_search(session, dataclasses.replace(search, order="newest") if latest else search)
+        facets = None if latest else run_facets(session, search)
     pages = math.ceil(results.total / search.limit)
     context = {
         "request": request,
@@ -92,6 +96,8 @@ def search_page(request: Request) -> Response:
         "first_url": _link("/", search.query_items()),
         "feed_url": _link("/feed.atom", search.query_items()),
         "api_url": _link("/api/articles", search.query_items()),
+        "facets": _facet_links(search, facets, sources) if facets else [],
+        "facets_note": facets.note if facets else None,
         "sources": sources,
         "languages": {
             **web.languages,
@@ -99,6 +105,32 @@ def search_page(request: Request) -> Response:
         },
     }
     return web.templates.TemplateResponse(request, "search.html", context)
+
+
+FACET_TITLES = {"source": "Source", "language": "Language", "topic": "Field of work", "month": "Month"}
+
+
+def _facet_links(
+    search: SearchRequest, facets: FacetCounts, sources: dict[str, str]
+) -> list[tuple[str, list[tuple[str, int, str]]]]:
+    """(title, [(label, count, URL that adds the value as a filter)]) per facet with values."""
+    out: list[tuple[str, list[tuple[str, int, str]]]] = []
+    for name, values in facets.counts.items():
+        links = []
+        for value, count in values:
+            if name == "month":
+                first = dt.date.fromisoformat(value + "-01")
+                last = dt.date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
+                url = _link(
+                    "/", search.query_items(since=first.isoformat(), until=last.isoformat(), page=None)
+                )
+            else:
+                url = _link("/", search.query_items(page=None, **{name: value}))
+            label = sources.get(value, value) if name == "source" else value
+            links.append((label, count, url))
+        if links:
+            out.append((FACET_TITLES[name], links))
+    return out
 
 
 def article_page(request: Request) -> Response:

@@ -30,8 +30,15 @@ ROWS = [
 def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     records = [
         ArticleRecord(
-            canonical_url=f"https://x.test/{i}", url=f"https://x.test/{i}", source=source, title=f"Article {i}",
-            body=body, content_hash=str(i), language=lang, published_at=published, tags=tags,
+            canonical_url=f"https://x.test/{i}",
+            url=f"https://x.test/{i}",
+            source=source,
+            title=f"Article {i}",
+            body=body,
+            content_hash=str(i),
+            language=lang,
+            published_at=published,
+            tags=tags,
         )  # fmt: skip
         for i, (source, lang, published, tags, body) in enumerate(ROWS)
     ]
@@ -54,7 +61,10 @@ def test_facets_count_the_matches_of_the_search(session: Session) -> None:
 
 def test_facets_follow_the_filters_and_browse_mode(session: Session) -> None:
     result = facet_counts(session, None, SearchFilters(tags=("border management",)), ("source", "month"))
-    assert result.counts == {"source": [("asiaplus", 1), ("osce", 1)], "month": [("2024-02", 1), ("2024-01", 1)]}
+    assert result.counts == {
+        "source": [("asiaplus", 1), ("osce", 1)],
+        "month": [("2024-02", 1), ("2024-01", 1)],
+    }
     assert facet_counts(session, "nothingmatches", names=("source",)).counts == {"source": []}
 
 

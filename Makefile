@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo install lint typecheck bench clean
+.PHONY: test test-fast demo install lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# -n auto: one worker per core; loadfile keeps a test file on one worker, so its module-scoped replica
+# servers and corpora are built once.
+XDIST := -n auto --dist loadfile
+
 test: $(STAMP) lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
+
+# The edit-test loop: SQLite only, no browser, no kill -9, nothing marked slow. CI runs `make test`.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest $(XDIST) -q -m "not slow and not chromium and not kill9 and not postgres"
 
 demo: $(STAMP)
 	$(BIN)/newswatch demo

@@ -99,6 +99,7 @@ def counts(factory: sessionmaker[Session]) -> tuple[int, int, list[str]]:
 
 
 @pytest.mark.slow
+@pytest.mark.kill9
 @pytest.mark.parametrize("stop_at", ["mid-selection", "after-selection", "before-smtp"])
 def test_killed_before_sending_delivers_exactly_once_after_restart(
     stop_at: str, db_url: str, session_factory, tmp_path
@@ -123,6 +124,7 @@ def test_killed_before_sending_delivers_exactly_once_after_restart(
 
 
 @pytest.mark.slow
+@pytest.mark.kill9
 def test_killed_after_the_server_accepted_resends_with_the_same_message_id(
     db_url, session_factory, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]

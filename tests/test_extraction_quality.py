@@ -31,9 +31,10 @@ def _load_bench() -> ModuleType:
 
 
 bench = _load_bench()
-pytestmark = pytest.mark.skipif(
-    not bench.available(), reason=f"realdata corpus not found at {bench.REALDATA}"
-)
+pytestmark = [
+    pytest.mark.skipif(not bench.available(), reason=f"realdata corpus not found at {bench.REALDATA}"),
+    pytest.mark.slow,  # extracts every page of the corpora: a minute or more; `make test` runs it
+]
 
 
 @pytest.fixture(scope="module")

@@ -98,6 +98,7 @@ def test_rss_parser_feeds_match_upstream_fields(name: str) -> None:
 
 
 @needs_realdata
+@pytest.mark.slow  # parses every upstream feed again
 def test_rss_parser_overall_match_rate(capsys: pytest.CaptureFixture[str]) -> None:
     total = hits = 0
     for name in _rss_parser_cases():

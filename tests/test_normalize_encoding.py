@@ -246,6 +246,7 @@ def test_decode_real_gzipped_page() -> None:
 
 
 @needs_realdata
+@pytest.mark.slow  # the whole fundus corpus
 def test_fundus_gold_texts_only_lose_invisible_characters() -> None:
     """258 real articles in 40 languages: repair changes nothing but invisible characters and NFC."""
     import unicodedata

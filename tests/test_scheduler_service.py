@@ -62,6 +62,7 @@ def test_catch_up_runs_overdue_sources_at_once_staggered(db_url, session_factory
     assert sorted([plan["stale"], plan["never"]]) == [now, now + dt.timedelta(seconds=5)]
 
 
+@pytest.mark.slow  # waits out real crawl timeouts
 def test_a_hanging_source_does_not_delay_the_others_and_streaks_alert_once(db_url, session_factory) -> None:
     mail = MailConfig(outbox_dir=Path("unused"), admin_email="admin@example.org")
     service = Service(config(db_url, ["works", "hangs", "crashes"], crawl_interval_seconds=1,

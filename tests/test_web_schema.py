@@ -50,6 +50,7 @@ def web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@pytest.mark.slow  # schemathesis generates many requests
 def test_the_api_honours_its_openapi_document(case, web_app) -> None:  # type: ignore[no-untyped-def]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # Starlette's TestClient and anyio's old alias

@@ -25,7 +25,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from newswatch.web import routes_api, routes_pages, routes_unsubscribe
+from newswatch.web import routes_api, routes_ops, routes_pages, routes_unsubscribe
 from newswatch.web.archive import QueryError
 from newswatch.web.params import BadRequest
 
@@ -175,6 +175,7 @@ def create_app(
         *routes_pages.routes,
         *routes_api.routes,
         *routes_unsubscribe.routes,
+        *routes_ops.routes,
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from crawler.sources import Source
 from storage.records import ArticleRecord
@@ -47,6 +47,22 @@ class SiteParser(Protocol):
     def parse(self, html: str, url: str, date: dt.date | None = None) -> ParsedPage: ...
 
 
+@dataclass(slots=True)
+class ListingHints:
+    """What a listing page, feed or sitemap said about an article before it was fetched.
+
+    The hints are the last fallback for what the page itself lacks (recorded as ``<field>:listing``) and
+    feed the relevance decision (OSCE's "Where we are" says which office published the release).
+    """
+
+    published: str | dt.datetime | None = None
+    title: str | None = None
+    content_type: str | None = None
+    tags: list[str] = field(default_factory=list)
+    where: str | None = None  # OSCE listings: the office or mission the release comes from
+    teaser: str | None = None
+
+
 @dataclass
 class FetchedArticle:
     """The item that flows through the pipelines: a parsed page plus what the pipelines need to judge it."""
@@ -57,9 +73,7 @@ class FetchedArticle:
     encoding: str | None
     always_relevant: bool = False
     listing_url: str | None = None
-    # What the listing, feed or sitemap said about the item (published, title, content_type, tags, where,
-    # teaser): free-form because every kind of listing states different things.
-    listing: dict[str, Any] = field(default_factory=dict)
+    listing: ListingHints = field(default_factory=ListingHints)
     record: ArticleRecord | None = None  # set by NormalizePipeline
     link: str | None = None  # the URL as the listing linked it (before redirects)
     validators: tuple[str | None, str | None] | None = None  # the page's ETag / Last-Modified

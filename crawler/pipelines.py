@@ -84,8 +84,8 @@ class NormalizePipeline(_Stage):
         if item.page.fallback_fields or record.extraction != "site":
             self.count("fallbacks")
             record.extra.setdefault("fallback_fields", list(item.page.fallback_fields))
-        if item.listing.get("where"):
-            record.extra.setdefault("where", item.listing["where"])
+        if item.listing.where:
+            record.extra.setdefault("where", item.listing.where)
         item.record = record
         return item
 

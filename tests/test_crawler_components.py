@@ -22,7 +22,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler import signals as newswatch_signals
-from crawler.items import FetchedArticle, ParsedPage
+from crawler.items import FetchedArticle, ListingHints, ParsedPage
 from crawler.middlewares import (
     CONDITIONAL,
     REFRESH,
@@ -170,7 +170,9 @@ def stat(crawler: Crawler, key: str) -> Any:
 
 
 def test_normalize_turns_the_page_into_a_record(crawler: Crawler) -> None:
-    item = NormalizePipeline.from_crawler(crawler).process_item(fetched(listing={"where": "Dushanbe"}))
+    item = NormalizePipeline.from_crawler(crawler).process_item(
+        fetched(listing=ListingHints(where="Dushanbe"))
+    )
     record = item.normalised()
     assert (record.canonical_url, record.dateline, record.language) == (ARTICLE, "Dushanbe", "en")
     assert record.extra["where"] == "Dushanbe"

@@ -36,7 +36,7 @@ from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameter
 
 from crawler import signals as newswatch_signals
-from crawler.items import FetchedArticle, ParsedPage, SiteParser
+from crawler.items import FetchedArticle, ListingHints, ParsedPage, SiteParser
 from crawler.middlewares import CONDITIONAL, REFRESH, VALIDATORS
 from crawler.normalize import canonical_url, decode_html
 from crawler.parsers.layered import extract_article
@@ -279,11 +279,11 @@ class ListingSpider(NewswatchSpider):
             },
         )
 
-    def listing_metadata(self, item: scrapy.Selector, response: Response) -> dict[str, Any]:
+    def listing_metadata(self, item: scrapy.Selector, response: Response) -> ListingHints:
         """Per-item metadata from the listing (date, content type, declared tags); site spiders override."""
-        return {}
+        return ListingHints()
 
-    def item_always_relevant(self, entry: EntryPoint, metadata: Mapping[str, Any]) -> bool:
+    def item_always_relevant(self, entry: EntryPoint, metadata: ListingHints) -> bool:
         return entry.always_relevant
 
     def not_modified(self, response: Response, kind: str = "") -> bool:
@@ -336,10 +336,10 @@ class ListingSpider(NewswatchSpider):
             next_request.meta["pages_walked"] = walked + 1
             yield next_request
 
-    def listing_links(self, response: Response, entry: EntryPoint) -> list[tuple[str, dict[str, Any]]]:
+    def listing_links(self, response: Response, entry: EntryPoint) -> list[tuple[str, ListingHints]]:
         link_selector = entry.option("link_selector")
         item_selector = entry.option("item_selector")
-        found: list[tuple[str, dict[str, Any]]] = []
+        found: list[tuple[str, ListingHints]] = []
         if item_selector:
             for item in response.css(item_selector):
                 href = item.css(link_selector).get()
@@ -351,7 +351,10 @@ class ListingSpider(NewswatchSpider):
                         )
                     )
         else:
-            found = [(response.urljoin(href.strip()), {}) for href in response.css(link_selector).getall()]
+            found = [
+                (response.urljoin(href.strip()), ListingHints())
+                for href in response.css(link_selector).getall()
+            ]
         limit = entry.option("max_items")
         return found[:limit] if limit else found
 
@@ -369,7 +372,7 @@ class ListingSpider(NewswatchSpider):
         return None
 
     def parse_article(
-        self, response: Response, listing: dict[str, Any], always_relevant: bool
+        self, response: Response, listing: ListingHints, always_relevant: bool
     ) -> Iterable[FetchedArticle]:
         self.count_page()
         text, encoding = decode_html(response.body, declared_charset(response))
@@ -388,15 +391,17 @@ class ListingSpider(NewswatchSpider):
         )
 
     @staticmethod
-    def fill_from_listing(page: ParsedPage, listing: Mapping[str, Any]) -> None:
+    def fill_from_listing(page: ParsedPage, listing: ListingHints) -> None:
         """The listing's metadata is the last fallback for what neither parser found; it is recorded."""
         used = []
-        for name in ("published", "content_type"):
-            if not getattr(page, name) and listing.get(name):
-                setattr(page, name, listing[name])
-                used.append(name)
-        if not page.tags and listing.get("tags"):
-            page.tags = list(listing["tags"])
+        if not page.published and listing.published:
+            page.published = listing.published
+            used.append("published")
+        if not page.content_type and listing.content_type:
+            page.content_type = listing.content_type
+            used.append("content_type")
+        if not page.tags and listing.tags:
+            page.tags = list(listing.tags)
             used.append("tags")
         if used:
             page.fallback_fields = [*page.fallback_fields, *(f"{name}:listing" for name in used)]

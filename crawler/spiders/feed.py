@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable
-from typing import Any
 
 import scrapy
 from scrapy.http import Response
 
 from crawler.feeds import FeedEntry, FeedError, html_to_text, is_full_text, parse_feed
-from crawler.items import FetchedArticle, ParsedPage
+from crawler.items import FetchedArticle, ListingHints, ParsedPage
 from crawler.middlewares import CONDITIONAL
 from crawler.normalize import canonical_url
 from crawler.sources import EntryPoint
@@ -106,16 +105,9 @@ class FeedSpider(SelectorListingSpider):
         )
 
 
-def listing_metadata(item: FeedEntry) -> dict[str, Any]:
+def listing_metadata(item: FeedEntry) -> ListingHints:
     """What the feed says about an item: the fallback for fields the article page lacks."""
-    metadata: dict[str, Any] = {}
-    if item.date:
-        metadata["published"] = item.date
-    if item.title:
-        metadata["title"] = item.title
-    if item.tags:
-        metadata["tags"] = list(item.tags)
-    return metadata
+    return ListingHints(published=item.date, title=item.title or None, tags=list(item.tags))
 
 
 def page_from_entry(item: FeedEntry, feed_language: str | None = None) -> ParsedPage:

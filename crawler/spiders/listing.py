@@ -21,13 +21,10 @@ spiders inherit this.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import scrapy
 from scrapy.http import Response
 
-from crawler.items import ParsedPage
+from crawler.items import ListingHints, ParsedPage
 from crawler.spiders.base import ListingSpider
 
 METADATA_SELECTORS = {
@@ -42,25 +39,29 @@ class SelectorListingSpider(ListingSpider):
 
     name = "selector_listing"
 
-    def listing_metadata(self, item: scrapy.Selector, response: Response) -> dict[str, Any]:
+    def listing_metadata(self, item: scrapy.Selector, response: Response) -> ListingHints:
         entry = self.source.entries[response.meta["entry_index"]]
         extra = entry.option("extra", {}) or {}
-        metadata: dict[str, Any] = {}
-        for field, key in METADATA_SELECTORS.items():
+
+        def text(key: str) -> str | None:
             selector = extra.get(key)
-            if selector:
-                value = " ".join(" ".join(item.css(selector).getall()).split())
-                if value:
-                    metadata[field] = value
-        if extra.get("tags_selector"):
-            tags = [" ".join(t.split()) for t in item.css(extra["tags_selector"]).getall()]
-            if tags := [t for t in tags if t]:
-                metadata["tags"] = tags
-        return metadata
+            return " ".join(" ".join(item.css(selector).getall()).split()) or None if selector else None
+
+        tags = (
+            [" ".join(t.split()) for t in item.css(extra["tags_selector"]).getall()]
+            if extra.get("tags_selector")
+            else []
+        )
+        return ListingHints(
+            published=text("date_selector"),
+            title=text("title_selector"),
+            content_type=text("type_selector"),
+            tags=[t for t in tags if t],
+        )
 
     @staticmethod
-    def fill_from_listing(page: ParsedPage, listing: Mapping[str, Any]) -> None:
-        if listing.get("published") and "published" in page.fallback_fields:
+    def fill_from_listing(page: ParsedPage, listing: ListingHints) -> None:
+        if listing.published and "published" in page.fallback_fields:
             page.published = None  # a generic guess loses to the date the listing states
             page.fallback_fields = [name for name in page.fallback_fields if name != "published"]
         ListingSpider.fill_from_listing(page, listing)

@@ -12,12 +12,12 @@ site and ``sqlite:///./var/newswatch.db``; ``-a backfill=1 -a max_pages=10`` to 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
 
+from crawler.items import ListingHints
 from crawler.sources import EntryPoint
 from crawler.spiders.base import ListingSpider
 
@@ -44,21 +44,21 @@ class OsceSpider(ListingSpider):
         "what we do": "tags",
     }
 
-    def listing_metadata(self, item: scrapy.Selector, response: Response) -> dict[str, Any]:
-        meta: dict[str, Any] = {}
+    def listing_metadata(self, item: scrapy.Selector, response: Response) -> ListingHints:
+        hints = ListingHints()
         for field in item.css(self.LISTING_FIELD):
             label = _SPACES.sub(" ", field.css(self.LISTING_LABEL).get() or "").strip().rstrip(":").lower()
             key = self.LABELS.get(label)
             value_node = field.css(self.LISTING_VALUE)
             value = _text(value_node[0]) if value_node else _text(field).split(":", 1)[-1].strip()
             if key == "tags":
-                meta[key] = [part.strip() for part in value.split(",") if part.strip()]
+                hints.tags = [part.strip() for part in value.split(",") if part.strip()]
             elif key and value:
-                meta[key] = value
+                setattr(hints, key, value)
         teaser = item.css(self.TEASER)
         if teaser:
-            meta["teaser"] = _text(teaser[0])
-        return meta
+            hints.teaser = _text(teaser[0])
+        return hints
 
-    def item_always_relevant(self, entry: EntryPoint, metadata: Mapping[str, Any]) -> bool:
-        return entry.always_relevant or bool(OFFICE_PATTERN.search(metadata.get("where", "")))
+    def item_always_relevant(self, entry: EntryPoint, metadata: ListingHints) -> bool:
+        return entry.always_relevant or bool(OFFICE_PATTERN.search(metadata.where or ""))

@@ -32,6 +32,7 @@ from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 from sqlalchemy import func, select
 
+from crawler.items import ListingHints
 from crawler.middlewares import CONDITIONAL
 from crawler.normalize import canonical_url, parse_date
 from crawler.sources import EntryPoint
@@ -205,11 +206,7 @@ class SitemapSpider(SelectorListingSpider):
                 self.always_relevant_urls.add(canonical)
             if canonical in known:
                 continue
-            listing: dict[str, Any] = {}
-            if item.published:
-                listing["published"] = item.published
-            if item.title:
-                listing["title"] = item.title
+            listing = ListingHints(published=item.published, title=item.title or None)
             yield scrapy.Request(
                 item.loc,
                 callback=self.parse_article,

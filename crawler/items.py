@@ -36,7 +36,7 @@ class ParsedPage:
     no_fallback_fields: tuple[str, ...] = ()
 
 
-class SiteParser(Protocol):
+class PageParser(Protocol):
     """What the layered extractor needs of a site parser (``crawler.parsers.site.SiteParser`` is one).
 
     ``date`` is the page's date when the caller knows it (it picks the parser's layout of that time).

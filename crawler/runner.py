@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from scrapy import signals
-from scrapy.crawler import AsyncCrawlerProcess
+from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import Settings
 
 from crawler import settings as default_settings
@@ -140,7 +140,7 @@ def _configure_logging(log_level: str) -> None:
         logging.getLogger(name).setLevel(log_level)
 
 
-def _report_progress(crawler: Any, key: str, progress: Callable[[str], None]) -> None:
+def _report_progress(crawler: Crawler, key: str, progress: Callable[[str], None]) -> None:
     counts = {"responses": 0, "items": 0}
 
     def opened(spider: Any) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from crawler.items import ParsedPage, SiteParser
+from crawler.items import PageParser, ParsedPage
 from crawler.parsers.generic import extract_generic
 
 __all__ = ["extract_article", "FILLABLE_FIELDS"]
@@ -32,7 +32,7 @@ FILLABLE_FIELDS = (
 
 
 def extract_article(
-    html: str, url: str, site_parser: SiteParser | None = None, date: dt.date | None = None
+    html: str, url: str, site_parser: PageParser | None = None, date: dt.date | None = None
 ) -> ParsedPage:
     """Run ``site_parser`` (if any), then fill each missing field from ``extract_generic``.
 
@@ -62,7 +62,7 @@ def extract_article(
     return page
 
 
-def _run_site_parser(parser: SiteParser, html: str, url: str, date: dt.date | None) -> ParsedPage | None:
+def _run_site_parser(parser: PageParser, html: str, url: str, date: dt.date | None) -> ParsedPage | None:
     try:
         page = parser.parse(html, url, date)
     except Exception:  # a site parser's bug must not lose the article

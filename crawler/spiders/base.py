@@ -36,10 +36,11 @@ from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameter
 
 from crawler import signals as newswatch_signals
-from crawler.items import FetchedArticle, ListingHints, ParsedPage, SiteParser
+from crawler.items import FetchedArticle, ListingHints, ParsedPage
 from crawler.middlewares import CONDITIONAL, REFRESH, VALIDATORS
 from crawler.normalize import canonical_url, decode_html
 from crawler.parsers.layered import extract_article
+from crawler.parsers.site import SiteParser
 from crawler.sources import EntryPoint, Source, load_registry, load_site_parser
 from storage.db import make_engine, make_session_factory, session_scope
 from storage.migrate import current_revision, head_revision, upgrade

@@ -343,3 +343,30 @@ def test_the_spider_settles_validators_from_what_the_pipelines_signal(sqlite_url
         assert kept == {f"{ARTICLE}9": '"a"', LISTING: '"v1"'}
     finally:
         spider.closed("finished")
+
+
+# --- the contract, pinned in the source ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", ["crawler/pipelines.py", "crawler/middlewares.py"])
+def test_components_never_reach_into_the_spider_by_name(module: str) -> None:
+    """No getattr/setattr/hasattr and no assignment to a spider's attribute: what a component needs comes
+    in through ``__init__`` (built in ``from_crawler``), what it reports goes out through stats and signals."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).resolve().parents[1] / module).read_text(encoding="utf-8"))
+    dynamic = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        and node.func.id in {"getattr", "setattr", "hasattr"}
+    ]  # fmt: skip
+    writes = [
+        target.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Attribute) and "spider" in ast.unparse(target.value)
+    ]
+    assert (dynamic, writes) == ([], [])

@@ -287,3 +287,37 @@ def test_utf8_bytes_beat_a_stale_single_byte_label() -> None:
     russian = page.replace("Ҳукумати Тоҷикистон ва САҲА", "Правительство Таджикистана и ОБСЕ")
     text, encoding = decode_html(russian.encode("cp1251"))
     assert "Правительство Таджикистана и ОБСЕ" in text and encoding == "cp1251"
+
+
+def _real_texts() -> list[str]:
+    """Article texts of every language in the fundus corpus, plus the same texts damaged as mojibake."""
+    root = REALDATA / "fundus/tests/resources/parser/test_data"
+    texts: list[str] = []
+    for gold_path in sorted(root.glob("*/*.json")):
+        for entry in json.loads(gold_path.read_text(encoding="utf-8")).values():
+            body = entry.get("body") or {}
+            paragraphs = [p for s in body.get("sections", []) for p in s.get("paragraphs", [])]
+            texts.append("\n".join([entry.get("title") or "", *paragraphs]))
+    damaged = [t.encode("utf-8").decode("cp1252", "replace") for t in texts[::7]]
+    damaged += [t.encode("utf-8").decode("latin-1") for t in texts[3::7]]
+    return (
+        texts
+        + damaged
+        + ["ﬁnal\r\nline", "bell\x07", "esc\x1b[31mred", "NFC: A\u0303 + €", "caf\u00c3\u00a9"]
+    )
+
+
+@needs_realdata
+@pytest.mark.slow  # ftfy over the whole corpus
+def test_skipping_ftfy_where_it_has_no_work_changes_no_text() -> None:
+    """The cheap pre-check (issue 15) gives exactly what ftfy gives, on clean and on damaged text."""
+    import ftfy
+
+    from crawler.normalize.encoding import _FTFY, _fix_text, _ftfy_has_work
+
+    texts = _real_texts()
+    skipped = 0
+    for text in texts:
+        assert _fix_text(text) == ftfy.fix_text(text, _FTFY), text[:80]
+        skipped += not _ftfy_has_work(text)
+    assert 0 < skipped < len(texts)  # both paths were taken

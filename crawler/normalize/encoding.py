@@ -22,6 +22,8 @@ import re
 import unicodedata
 
 import ftfy
+from ftfy import chardata
+from ftfy.badness import is_bad
 from w3lib.encoding import html_to_unicode, resolve_encoding
 
 __all__ = ["decode_html", "repair_text", "INVISIBLE_CHARS"]
@@ -39,6 +41,40 @@ _FTFY = ftfy.TextFixerConfig(
     explain=False,
     normalization="NFC",
 )
+
+# ftfy costs milliseconds per article even when it changes nothing, which is nearly always. With the
+# options above it can only act on text that (a) its own mojibake detectors flag (``is_bad``, the UTF-8
+# detector) or (b) holds a character one of its enabled fixers rewrites: ligatures, control and C1
+# characters, odd line breaks, surrogates, terminal escapes. Text with neither is only NFC-normalised.
+_FTFY_REWRITES = (
+    set(chardata.LIGATURES) | set(chardata.CONTROL_CHARS) | {ord(c) for c in "\r\u2028\u2029\x1b"}
+)
+_FTFY_WORK_RE = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c in sorted(_FTFY_REWRITES)) + "\x80-\x9f\ud800-\udfff]"
+)
+
+
+def _ftfy_has_work(text: str) -> bool:
+    return (
+        _FTFY_WORK_RE.search(text) is not None
+        or chardata.UTF8_DETECTOR_RE.search(text) is not None
+        or is_bad(text)
+    )
+
+
+def _fix_text(text: str) -> str:
+    """``ftfy.fix_text(text, _FTFY)``, skipped where it provably has nothing to do.
+
+    ftfy repeats its steps until the text stops changing, and its last step is NFC, so the NFC form is
+    checked too. tests/test_normalize_encoding.py compares both paths on the real-page corpora.
+    """
+    if _ftfy_has_work(text):
+        return ftfy.fix_text(text, _FTFY)
+    normal = unicodedata.normalize("NFC", text)
+    if normal != text and _ftfy_has_work(normal):
+        return ftfy.fix_text(text, _FTFY)
+    return normal
+
 
 # Characters that carry no visible content and are dropped outright.
 INVISIBLE_CHARS = frozenset(
@@ -159,7 +195,7 @@ def repair_text(text: str) -> str:
             text = _E2_81_RE.sub(_fix_e2_81, text)
             text = text.replace("â\ufffd\xa0", "\u2060")
             text = _GLUED_RE.sub(lambda m: _fix_glued(m, damaged), text)
-        text = ftfy.fix_text(text, _FTFY)
+        text = _fix_text(text)
         text = _repair_invisible_mojibake(text, damaged)
         text = unicodedata.normalize("NFC", text)
     return _tidy_spaces(text)

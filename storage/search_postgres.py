@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Select, any_, func, literal, literal_column, select
-from sqlalchemy.dialects.postgresql import ARRAY, REGCONFIG
 from sqlalchemy.orm import Session
 
 from storage.models import Article
@@ -21,8 +20,19 @@ TS_RANK_WEIGHTS = "{0.1, 1.0, 0.1, 1.0}"
 _SEARCH_VECTOR: ColumnElement[Any] = literal_column("article.search_vector")
 
 
+# The PostgreSQL dialect is imported where a statement needs its types, not with this module: on SQLite,
+# loading it was a fifth of the start-up of `newswatch search` (issue 15). On PostgreSQL the engine has
+# loaded it already.
 def _tsquery(expression: str) -> Any:
+    from sqlalchemy.dialects.postgresql import REGCONFIG
+
     return func.to_tsquery(literal("simple", type_=REGCONFIG), literal(expression))
+
+
+def _id_array(ids: list[int]) -> Any:
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return literal(ids, type_=ARRAY(Integer))
 
 
 class PostgresSearch:
@@ -62,7 +72,7 @@ class PostgresSearch:
         the window's id range would read (and for phrases recheck) every matching row again.
         """
         score = self.score().label("score")
-        stmt = select(Article.id, score).where(Article.id == any_(literal(ids, type_=ARRAY(Integer))))
+        stmt = select(Article.id, score).where(Article.id == any_(_id_array(ids)))
         stmt = stmt.order_by(score.desc(), Article.id.desc()).limit(limit).offset(offset)
         return [(id_, float(value)) for id_, value in session.execute(stmt)]
 
@@ -70,7 +80,7 @@ class PostgresSearch:
         self, session: Session, ids: list[int], order: list[Any], limit: int, offset: int
     ) -> list[int]:
         """Sort known matching ids newest first (one array parameter)."""
-        stmt = select(Article.id).where(Article.id == any_(literal(ids, type_=ARRAY(Integer))))
+        stmt = select(Article.id).where(Article.id == any_(_id_array(ids)))
         return list(session.scalars(stmt.order_by(*order).limit(limit).offset(offset)))
 
     def _probe(self, clauses: list[ColumnElement[bool]]) -> Select[Any]:

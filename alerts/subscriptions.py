@@ -108,13 +108,29 @@ def add_subscription(
     query = (query or "").strip() or None
     if query is not None:
         check_query(query)
+    email = normalise_email(email)
+    wanted = (frequency, query, _clean_list(sources, "source", lower=True),
+              _clean_list(languages, "language", lower=True), _clean_list(tags, "tag"))  # fmt: skip
+    for existing in list_subscriptions(session, email=email):
+        if (
+            existing.frequency,
+            existing.query,
+            existing.sources,
+            existing.languages,
+            existing.tags,
+        ) == wanted:
+            state = "active" if existing.active else "paused"
+            raise SubscriptionError(
+                f"{email} already has this alert (subscription {existing.id}, {state}): "
+                "change or resume that one instead"
+            )
     sub = Subscription(
-        email=normalise_email(email),
+        email=email,
         frequency=frequency,
         query=query,
-        sources=_clean_list(sources, "source", lower=True),
-        languages=_clean_list(languages, "language", lower=True),
-        tags=_clean_list(tags, "tag"),
+        sources=wanted[2],
+        languages=wanted[3],
+        tags=wanted[4],
         active=True,
         created_at=now or utcnow(),
         unsubscribe_token=secrets.token_urlsafe(32),

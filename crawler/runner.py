@@ -156,15 +156,19 @@ def _report_progress(crawler: Crawler, key: str, progress: Callable[[str], None]
     def item(item: Any, response: Any, spider: Any) -> None:
         counts["items"] += 1
 
-    def closed(spider: Any, reason: str) -> None:
-        progress(
-            f"{key}: finished ({reason}), {counts['responses']} pages fetched, {counts['items']} articles kept"
-        )
+    def failed(url: str, cause: str) -> None:
+        progress(f"{key}: {url}: {cause}")
+
+    def finished(summary: CrawlSummary) -> None:
+        errors = f", {summary.errors} error{'s' if summary.errors != 1 else ''}" if summary.errors else ""
+        progress(f"{key}: {summary.status}{errors}; {counts['responses']} pages fetched, "
+                 f"{counts['items']} articles kept")  # fmt: skip
 
     crawler.signals.connect(opened, signal=signals.spider_opened, weak=False)
     crawler.signals.connect(response, signal=signals.response_received, weak=False)
     crawler.signals.connect(item, signal=signals.item_scraped, weak=False)
-    crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
+    crawler.signals.connect(failed, signal=newswatch_signals.fetch_failed, weak=False)
+    crawler.signals.connect(finished, signal=newswatch_signals.run_finished, weak=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

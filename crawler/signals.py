@@ -15,3 +15,7 @@ article_not_stored = object()
 # Sent with ``summary`` (a storage.records.CrawlSummary) once the run's figures are final, before its
 # crawl_run row is completed.
 run_finished = object()
+
+# Sent with ``url`` and ``cause`` (a one-line description, crawler.fetch_errors) when a request failed for
+# good (after retries): the CLI prints it as one line per failure.
+fetch_failed = object()

@@ -44,6 +44,8 @@ def test_subscribe_list_pause_resume_remove(env) -> None:  # type: ignore[no-unt
                        '"border management"', "--source", "osce", "--lang", "ru", "--tag", "border")  # fmt: skip
     assert code == 0 and "Subscribed Ana@example.org (immediate), subscription id 1." in out
     assert run("subscribers", "add", "ana@example.org", "--format", "json")[0] == 0
+    code, _, err = run("subscribers", "add", "ana@example.org")  # the same alert again
+    assert code == 1 and "ana@example.org already has this alert (subscription 2, active)" in err
     code, out, _ = run("subscribers", "list", "--format", "json")
     rows = json.loads(out)
     assert [r["id"] for r in rows] == [1, 2]
@@ -106,7 +108,9 @@ def test_preview_then_send_writes_eml_once(env, tmp_path) -> None:  # type: igno
     message = message_from_bytes(files[0].read_bytes(), policy=default_policy)
     assert message["To"] == "ana@example.org" and "/unsubscribe/" in message["List-Unsubscribe"]
     assert json.loads(run("digest", "send", "--format", "json")[1])[0]["queued"] == 0
-    assert "no digest would be sent now" in run("digest", "preview", "ana@example.org")[2]
-    assert "has no active subscription" in run("digest", "preview", "bob@example.org")[2]
+    code, _, err = run("digest", "preview", "ana@example.org")
+    assert code == 0 and "no digest would be sent now" in err
+    code, _, err = run("digest", "preview", "bob@example.org")
+    assert code == 1 and "bob@example.org has no active subscription" in err  # an unknown address is an error
     rows = json.loads(run("digest", "outbox", "--format", "json")[1])
     assert [(r["status"], r["attempts"]) for r in rows] == [("sent", 1)]

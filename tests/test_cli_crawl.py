@@ -63,6 +63,7 @@ def test_crawl_prints_progress_and_a_summary_per_source(tmp_path: Path, sqlite_u
     assert (
         "crawling osce" in first.stderr
         and "osce: started" in first.stderr
+        and "osce: ok; " in first.stderr
         and "Traceback" not in first.stderr
     )
     (summary,) = json.loads(second.stdout)
@@ -151,3 +152,29 @@ def test_extract_with_an_explicit_source_and_url(tmp_path: Path, sqlite_url: str
     )  # fmt: skip
     assert code == 0
     assert json.loads(out)[0]["url"] == "https://www.osce.org/node/420569"
+
+
+@pytest.mark.slow
+def test_an_unreachable_site_gets_one_line_per_failure_with_its_cause(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = write_config(tmp_path, sqlite_url, f"http://127.0.0.1:{port}")
+    env = {**os.environ, "NEWSWATCH_CONFIG": str(config)}
+    command = [sys.executable, "-c", "from newswatch.cli import main; main()", "crawl", "osce"]
+    run = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
+    assert run.returncode == 1
+    lines = run.stderr.splitlines()
+    failures = [line for line in lines if f"cannot connect to 127.0.0.1:{port} (connection refused)" in line]
+    assert failures and all(line.startswith("osce: http://127.0.0.1:") for line in failures)
+    assert "Traceback" not in run.stderr and "finished (" not in run.stderr
+    assert f"osce: failed, {len(failures)} error" in run.stderr
+    assert len(lines) == 3 + len(failures)  # crawling..., started, the failures, the run's result
+
+    verbose = subprocess.run([*command[:3], "-v", "crawl", "osce"], cwd=tmp_path, env=env, capture_output=True,
+                             text=True, timeout=240)  # fmt: skip
+    assert "Traceback" in verbose.stderr or "ERROR" in verbose.stderr  # the details are there with -v

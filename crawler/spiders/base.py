@@ -36,6 +36,7 @@ from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameter
 
 from crawler import signals as newswatch_signals
+from crawler.fetch_errors import describe_failure
 from crawler.items import FetchedArticle, ListingHints, ParsedPage
 from crawler.middlewares import CONDITIONAL, REFRESH, VALIDATORS
 from crawler.normalize import canonical_url, decode_html
@@ -248,7 +249,9 @@ class NewswatchSpider(scrapy.Spider):
             self.count("skipped")
             return
         self.count_error(request.meta.get("listing_url"), listing_page=CONDITIONAL in request.meta)
-        logger.error("%s: %s failed: %s", self.source.key, request.url, failure.getErrorMessage())
+        cause = describe_failure(failure, request.url)
+        logger.error("%s: %s failed: %s", self.source.key, request.url, cause)
+        self.crawler.signals.send_catch_log(newswatch_signals.fetch_failed, url=request.url, cause=cause)
 
 
 class ListingSpider(NewswatchSpider):

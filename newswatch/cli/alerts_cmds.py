@@ -237,8 +237,11 @@ def digest_preview(app: App, email: str, part: str) -> None:
     if not previews:
         with _user_errors(), app.sessions() as session:
             has_any = any(sub.active for sub in list_subscriptions(session, email=email))
-        reason = "no digest would be sent now" if has_any else "the address has no active subscription"
-        click.echo(f"Nothing new for {email}: {reason}.", err=True)
+        if not has_any:
+            raise click.ClickException(
+                f"{email} has no active subscription (see `newswatch subscribers list`)"
+            )
+        click.echo(f"Nothing new for {email}: no digest would be sent now.", err=True)
         return
     for preview in previews:
         click.echo(

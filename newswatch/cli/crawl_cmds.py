@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import logging
 import re
 import sys
 from pathlib import Path
@@ -44,6 +45,10 @@ def _progress(line: str) -> None:
     click.echo(line, err=True)
 
 
+def _verbose(app: App) -> bool:
+    return app.settings.log_level == "DEBUG" or logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+
+
 @click.command("crawl")
 @click.argument("source_keys", nargs=-1, metavar="[SOURCE]...")
 @click.option(
@@ -79,13 +84,17 @@ def crawl(app: App, source_keys: tuple[str, ...], backfill: bool, max_pages: int
 
     app.ensure_schema()
     click.echo(f"crawling {', '.join(source.key for source in sources)} ...", err=True)
+    if not _verbose(app):  # each failed fetch is reported once, by ``progress``, not also as a log record
+        logging.getLogger("crawler.spiders").setLevel(logging.CRITICAL)
     summaries = run_crawl(
         app.settings.database_url,
         sources,
         crawl_options=app.settings.crawl.model_dump(),
         backfill=backfill,
         max_pages=max_pages,
-        log_level="INFO" if app.settings.log_level == "DEBUG" else "ERROR",
+        # Failures come back as one line each through ``progress``; Scrapy's own records (with their
+        # tracebacks) only with -v or log_level = "DEBUG".
+        log_level="INFO" if _verbose(app) else "CRITICAL",
         progress=_progress,
     )
     rows = [

@@ -102,9 +102,17 @@ REPLICA_AGE_DAYS = 36500
 
 
 def run_demo(
-    workdir: str | Path = "var/demo", *, timeout_seconds: float = 50, echo: Callable[[str], Any] = print
+    workdir: str | Path = "var/demo",
+    *,
+    timeout_seconds: float = 50,
+    echo: Callable[[str], Any] = print,
+    keep: Callable[[str, dict[str, str]], None] | None = None,
 ) -> DemoSummary:
-    """One full offline cycle of the service; prints progress and the summary through ``echo``."""
+    """One full offline cycle of the service; prints progress and the summary through ``echo``.
+
+    ``keep(database_url, replica_urls)`` is called after the summary while the replica sites and the SMTP
+    server still run (``newswatch demo --keep`` serves the web UI from it until Ctrl+C).
+    """
     started = time.monotonic()
     workdir = Path(workdir).resolve()
     _fresh_workdir(workdir)
@@ -157,9 +165,25 @@ def run_demo(
             service.stop()
         summary = _summarise(sessions, workdir, replicas, skipped, started)
         summary.ok = crawled and summary.ok
-    engine.dispose()
-    _print(summary, echo)
+        engine.dispose()
+        _print(summary, echo)
+        _next_steps(database_url, workdir, echo, kept=keep is not None)
+        if keep is not None:
+            keep(database_url, replicas)
     return summary
+
+
+def _next_steps(database_url: str, workdir: Path, echo: Callable[[str], Any], *, kept: bool) -> None:
+    """What to try next: the demo's archive stays in ``workdir`` (commands need to be pointed at it)."""
+    env = f"NEWSWATCH_DATABASE_URL={database_url}"
+    echo("")
+    echo("next steps:")
+    if not kept:
+        echo("  newswatch demo --keep                 # the same, then the web UI, replicas and SMTP stay up")
+    echo(f"  {env} newswatch search Tajikistan")
+    echo(f"  {env} newswatch status")
+    echo(f"  {env} newswatch web")
+    echo(f"  the digest that was mailed: {workdir / 'mail'}")
 
 
 def _summarise(

@@ -239,7 +239,12 @@ def _echo_cluster(app: App, settings: Settings) -> None:
     show_default=True,
     help="Give up (exit 1) if one cycle has not finished by then.",
 )
-def demo(workdir: str, timeout_seconds: float) -> None:
+@click.option("--keep", is_flag=True,
+              help="After the cycle, keep the replicas and the SMTP server running and serve the web UI on the "
+                   "demo archive until Ctrl+C.")  # fmt: skip
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port of the web UI with --keep (0 picks a free one).")  # fmt: skip
+def demo(workdir: str, timeout_seconds: float, keep: bool, port: int) -> None:
     """Run the whole service offline against the bundled replica sites, then summarise.
 
     Starts the replica sites and an SMTP server on 127.0.0.1, points every source at the replicas,
@@ -250,13 +255,29 @@ def demo(workdir: str, timeout_seconds: float) -> None:
     \b
     Example:
       newswatch demo
+      newswatch demo --keep        # then open http://127.0.0.1:8000/
       make demo
     """
     from newswatch.demo import DemoError, run_demo
 
     configure_service_logging("WARNING")
+
+    def keep_running(database_url: str, replicas: dict[str, str]) -> None:
+        from newswatch.app import App as DemoApp
+        from newswatch.cli.web_cmds import serve_web
+        from newswatch.config import load_settings
+
+        click.echo("keeping the replica sites, the SMTP server and the web UI running (Ctrl+C stops) ...")
+        overrides = {key: {"base_url": url} for key, url in replicas.items()}
+        demo_app = DemoApp(load_settings(None, database_url=database_url, sources=overrides))
+        try:
+            serve_web(demo_app, "127.0.0.1", port)
+        finally:
+            demo_app.close()
+
     try:
-        summary = run_demo(workdir, timeout_seconds=timeout_seconds, echo=click.echo)
+        summary = run_demo(workdir, timeout_seconds=timeout_seconds, echo=click.echo,
+                           keep=keep_running if keep else None)  # fmt: skip
     except DemoError as exc:
         raise click.ClickException(str(exc)) from None
     if not summary.ok:

@@ -52,15 +52,27 @@ def web(app: App, host: str | None, port: int | None) -> None:
       newswatch web --host 0.0.0.0 --port 8080
       curl 'http://127.0.0.1:8000/api/articles?q=Dushanbe&limit=5'
     """
+    settings = app.settings
+    host = host or settings.web.host
+    port = settings.web.port if port is None else port
+    app.ensure_schema()  # a new, empty archive should show an empty page, not an error
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(
+            f"newswatch web: warning: listening on {host} without authentication: anyone who can reach this "
+            "address can read the archive (put it behind a reverse proxy with access control, or use 127.0.0.1)",
+            err=True,
+        )
+    serve_web(app, host, port)
+
+
+def serve_web(app: App, host: str, port: int) -> None:
+    """Serve ``app``'s archive until Ctrl+C (also used by ``newswatch demo --keep``)."""
     import uvicorn
 
     from newswatch.web import create_app, make_readonly_engine
     from storage.db import make_session_factory
 
     settings = app.settings
-    host = host or settings.web.host
-    port = settings.web.port if port is None else port
-    app.ensure_schema()  # a new, empty archive should show an empty page, not an error
     try:
         engine = make_readonly_engine(settings.database_url)
     except FileNotFoundError as exc:
@@ -81,6 +93,8 @@ def web(app: App, host: str | None, port: int | None) -> None:
     )
     try:
         uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl+C it shut down on; for us it is the normal way to stop (exit 0)
     finally:
         sock.close()
         engine.dispose()

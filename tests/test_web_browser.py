@@ -8,16 +8,11 @@ Set NEWSWATCH_UPDATE_SCREENSHOT=1 to refresh docs/web-search.png for the README.
 from __future__ import annotations
 
 import os
-import re
-import select
 import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_web_data import fill_archive
+from test_web_data import live_server_fixture  # noqa: F401  (the `server` fixture)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -43,34 +38,6 @@ def chromium_path() -> str:
             f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run this"
         )
     return CHROMIUM
-
-
-@pytest.fixture
-def server(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
-    """`newswatch web --port 0` on a filled archive; yields its base URL (read from its stderr)."""
-    fill_archive(sqlite_url)
-    env = {**os.environ, "NEWSWATCH_DATABASE_URL": sqlite_url, "NEWSWATCH_CONFIG": ""}
-    newswatch = shutil.which("newswatch", path=str(Path(sys.executable).parent)) or "newswatch"
-    process = subprocess.Popen(
-        [newswatch, "web", "--host", "127.0.0.1", "--port", "0"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stderr is not None
-        ready, _, _ = select.select([process.stderr], [], [], 30)
-        line = process.stderr.readline() if ready else ""
-        match = re.search(r"serving on (http://127\.0\.0\.1:\d+)/", line)
-        assert match, f"server did not start: {line!r}"
-        yield match.group(1)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stderr:
-            process.stderr.close()
 
 
 def test_search_filter_open_article_and_follow_the_feed(

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import re
+import select as io_select
+import shutil
+import subprocess
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -200,3 +206,25 @@ def client_fixture(archive: tuple[str, dict[str, int]]) -> Iterator[TestClient]:
 @pytest.fixture(name="ids", scope="module")
 def ids_fixture(archive: tuple[str, dict[str, int]]) -> dict[str, int]:
     return archive[1]
+
+
+@pytest.fixture(name="server")
+def live_server_fixture(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
+    """`newswatch web --port 0` on a filled archive, as a browser or a probe meets it; yields its base URL."""
+    fill_archive(sqlite_url)
+    env = {**os.environ, "NEWSWATCH_DATABASE_URL": sqlite_url, "NEWSWATCH_CONFIG": ""}
+    newswatch = shutil.which("newswatch", path=str(Path(sys.executable).parent)) or "newswatch"
+    process = subprocess.Popen([newswatch, "web", "--host", "127.0.0.1", "--port", "0"], cwd=tmp_path, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert process.stderr is not None
+        ready, _, _ = io_select.select([process.stderr], [], [], 60)
+        line = process.stderr.readline() if ready else ""
+        match = re.search(r"serving on (http://127\.0\.0\.1:\d+)/", line)
+        assert match, f"server did not start: {line!r}"
+        yield match.group(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stderr:
+            process.stderr.close()

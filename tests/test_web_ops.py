@@ -3,48 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import re
-import select
-import shutil
-import subprocess
-import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func
 from sqlalchemy import select as sql_select
-from test_web_data import fill_archive
+from test_web_data import live_server_fixture  # noqa: F401  (the `server` fixture)
 
 from scheduler.lease import Lease
 from storage.db import make_engine, make_session_factory
 from storage.models import Article
-
-
-@pytest.fixture
-def server(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
-    """`newswatch web --port 0` on a filled archive; yields its base URL (read from its stderr)."""
-    fill_archive(sqlite_url)
-    env = {**os.environ, "NEWSWATCH_DATABASE_URL": sqlite_url, "NEWSWATCH_CONFIG": ""}
-    newswatch = shutil.which("newswatch", path=str(Path(sys.executable).parent)) or "newswatch"
-    process = subprocess.Popen([newswatch, "web", "--host", "127.0.0.1", "--port", "0"], cwd=tmp_path, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        assert process.stderr is not None
-        ready, _, _ = select.select([process.stderr], [], [], 60)
-        line = process.stderr.readline() if ready else ""
-        match = re.search(r"serving on (http://127\.0\.0\.1:\d+)/", line)
-        assert match, f"server did not start: {line!r}"
-        yield match.group(1)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stderr:
-            process.stderr.close()
 
 
 def get(url: str) -> tuple[int, dict[str, str], bytes]:

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy.orm import Session
-
 from alerts.outbox import enqueue
 from alerts.render import header_text, new_message
 from alerts.subscriptions import SubscriptionError, normalise_email
+from storage.db import Session
 from storage.types import utcnow
 
 

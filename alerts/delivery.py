@@ -23,13 +23,10 @@ from email.policy import SMTP
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-
 from alerts import outbox
 from alerts.config import MailConfig
-from storage.db import session_scope
-from storage.models import Subscription
+from storage import subscriptions
+from storage.db import Session, SessionFactory, session_scope
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -195,9 +192,7 @@ def _unsubscribed(session: Session, subscription_id: int | None) -> bool:
     A deleted subscription (id set to NULL) is not withheld: removal is an operator's action, and
     what was queued before it is still delivered.
     """
-    if subscription_id is None:
-        return False
-    return session.scalar(select(Subscription.active).where(Subscription.id == subscription_id)) is False
+    return subscriptions.is_paused(session, subscription_id)
 
 
 def with_sender(payload: bytes, sender: str) -> bytes:
@@ -211,7 +206,7 @@ def with_sender(payload: bytes, sender: str) -> bytes:
 
 
 def deliver_due(
-    session_factory: sessionmaker[Session],
+    session_factory: SessionFactory,
     mail: MailConfig,
     *,
     now: dt.datetime | None = None,
@@ -253,7 +248,7 @@ def deliver_due(
 
 
 def _record_failure(
-    session_factory: sessionmaker[Session],
+    session_factory: SessionFactory,
     mail: MailConfig,
     outbox_id: int,
     attempts: int,

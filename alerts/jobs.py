@@ -13,18 +13,16 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Select, insert, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
-
 from alerts.config import MailConfig
 from alerts.delivery import DeliveryReport, deliver_due
 from alerts.outbox import enqueue
 from alerts.render import Recipient, build_digest_message, render_parts
 from alerts.selection import Selection, select_pending
 from alerts.subscriptions import FREQUENCIES, normalise_email
-from storage.db import session_scope
-from storage.models import DigestEntry, Subscription
+from storage import subscriptions as table
+from storage.db import Session, SessionFactory, session_scope
+from storage.errors import DatabaseError, IntegrityError
+from storage.subscriptions import Subscription
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -50,23 +48,14 @@ def recipient_of(sub: Subscription) -> Recipient:
     )  # fmt: skip
 
 
-def active_subscriptions(frequency: str | None) -> Select[tuple[Subscription]]:
+def active_subscriptions(session: Session, frequency: str | None) -> list[Subscription]:
     """Active subscriptions of ``frequency`` (None: all), oldest first."""
-    statement = select(Subscription).where(Subscription.active.is_(True)).order_by(Subscription.id)
-    if frequency is not None:
-        statement = statement.where(Subscription.frequency == frequency)
-    return statement
-
-
-def _subscription_ids(session: Session, frequency: str | None) -> list[int]:
-    return list(session.scalars(active_subscriptions(frequency).with_only_columns(Subscription.id)))
+    return table.active(session, frequency=frequency)
 
 
 def queue_one(session: Session, subscription_id: int, mail: MailConfig, now: dt.datetime) -> int | None:
     """Select and queue one subscription's digest inside the caller's transaction; the outbox id or None."""
-    sub = session.scalars(
-        select(Subscription).where(Subscription.id == subscription_id).with_for_update()
-    ).one_or_none()
+    sub = table.lock(session, subscription_id)
     if sub is None or not sub.active:
         return None
     selection = select_pending(session, sub, alert_backfill=mail.alert_backfill)
@@ -77,19 +66,13 @@ def queue_one(session: Session, subscription_id: int, mail: MailConfig, now: dt.
                             now=now).id  # fmt: skip
         sub.last_sent_at = now
     sub.checked_until = max(now, sub.checked_until or now)
-    if selection.article_ids:  # also records duplicates of stories already sent, so they are not re-examined
-        session.execute(
-            insert(DigestEntry),
-            [
-                {"subscription_id": sub.id, "article_id": a, "outbox_id": outbox_id}
-                for a in selection.article_ids
-            ],
-        )
+    # also records duplicates of stories already sent, so they are not re-examined
+    table.record_entries(session, sub.id, selection.article_ids, outbox_id)
     return outbox_id
 
 
 def queue_digests(
-    session_factory: sessionmaker[Session],
+    session_factory: SessionFactory,
     mail: MailConfig,
     frequency: str | None,
     *,
@@ -104,7 +87,7 @@ def queue_digests(
         raise ValueError(f"frequency must be one of {', '.join(FREQUENCIES)} (got {frequency!r})")
     now = now or utcnow()
     with session_scope(session_factory) as session:
-        ids = _subscription_ids(session, frequency)
+        ids = table.active_ids(session, frequency)
     queued = 0
     for subscription_id in ids:
         try:
@@ -113,7 +96,7 @@ def queue_digests(
                     queued += 1
         except IntegrityError:  # a concurrent run took these articles first: nothing of ours was written
             log.info("subscription %s was queued concurrently; skipped", subscription_id)
-        except DBAPIError:
+        except DatabaseError:
             raise  # the database itself is in trouble: let the caller see it
         except Exception:  # one broken subscription (say, a stored query the parser now refuses) must not
             # block everyone else's digest; its transaction rolled back, so it is retried next run.
@@ -122,7 +105,7 @@ def queue_digests(
 
 
 def deliver_outbox(
-    session_factory: sessionmaker[Session], mail: MailConfig, *, now: dt.datetime | None = None
+    session_factory: SessionFactory, mail: MailConfig, *, now: dt.datetime | None = None
 ) -> DeliveryReport:
     """Send (or write as .eml) every due outbox message; sent/retried/failed counts."""
     return deliver_due(session_factory, mail, now=now)
@@ -135,12 +118,7 @@ def preview_digests(
     now = now or utcnow()
     address = normalise_email(email)
     previews: list[Preview] = []
-    subs = session.scalars(
-        select(Subscription)
-        .where(Subscription.email == address, Subscription.active.is_(True))
-        .order_by(Subscription.id)
-    )
-    for sub in subs:
+    for sub in table.active(session, email=address):
         selection: Selection = select_pending(session, sub, alert_backfill=mail.alert_backfill)
         if not selection.items:
             continue

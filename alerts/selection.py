@@ -22,15 +22,14 @@ duplicate whose original was already sent to the subscription is recorded but no
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from typing import Any
 
 from alerts.render import DigestItem
-from storage.models import Article, ArticleTag, DigestEntry, Subscription
+from storage import subscriptions as table
+from storage.db import Session
 from storage.search import SearchFilters, matching_article_ids
+from storage.subscriptions import Subscription
 
 SUMMARY_SOURCE_CHARS = 1500
 WATERMARK_OVERLAP = dt.timedelta(hours=2)
@@ -44,56 +43,14 @@ class Selection:
     article_ids: list[int] = field(default_factory=list)
 
 
-def candidate_rows(session: Session, sub: Subscription, *, alert_backfill: bool) -> list:
+def candidate_rows(session: Session, sub: Subscription, *, alert_backfill: bool) -> list[Any]:
     """Articles this subscription could still receive, filtered by source, language and tag."""
-    already = exists().where(DigestEntry.subscription_id == sub.id, DigestEntry.article_id == Article.id)
     since = sub.created_at
     if sub.checked_until is not None:
         since = max(since, sub.checked_until - WATERMARK_OVERLAP)
-    statement = (
-        select(
-            Article.id, Article.title, Article.url, Article.source, Article.published_at,
-            Article.first_seen_at, Article.summary, func.substr(Article.body, 1, SUMMARY_SOURCE_CHARS),
-            Article.tags, Article.language, Article.duplicate_of,
-        )
-        .where(Article.first_seen_at > since, ~already)
-        .order_by(Article.first_seen_at, Article.id)
-    )  # fmt: skip
-    if not alert_backfill:
-        statement = statement.where(Article.first_seen_by_backfill.is_(False))
-    if sub.sources:
-        statement = statement.where(func.lower(Article.source).in_([s.lower() for s in sub.sources]))
-    if sub.languages:
-        statement = statement.where(
-            func.lower(Article.language).in_([lang.lower() for lang in sub.languages])
-        )
-    if sub.tags:
-        tagged = exists().where(ArticleTag.article_id == Article.id, ArticleTag.tag.in_(list(sub.tags)))
-        statement = statement.where(tagged)
-    return list(session.execute(statement))
-
-
-def _already_sent(session: Session, sub_id: int, article_ids: Iterable[int]) -> set[int]:
-    ids = list(set(article_ids))
-    if not ids:
-        return set()
-    return set(
-        session.scalars(
-            select(DigestEntry.article_id).where(
-                DigestEntry.subscription_id == sub_id, DigestEntry.article_id.in_(ids)
-            )
-        )
+    return table.candidate_rows(
+        session, sub, since=since, alert_backfill=alert_backfill, summary_chars=SUMMARY_SOURCE_CHARS
     )
-
-
-def _source_of(session: Session, article_ids: Iterable[int]) -> dict[int, str]:
-    ids = list(set(article_ids))
-    if not ids:
-        return {}
-    return {
-        id_: source
-        for id_, source in session.execute(select(Article.id, Article.source).where(Article.id.in_(ids)))
-    }
 
 
 def select_pending(session: Session, sub: Subscription, *, alert_backfill: bool = False) -> Selection:
@@ -113,8 +70,8 @@ def select_pending(session: Session, sub: Subscription, *, alert_backfill: bool 
     for row in rows.values():
         groups.setdefault(root(row), []).append(row)
     outside_roots = {r for r in groups if r not in rows}
-    sent_roots = _already_sent(session, sub.id, outside_roots)
-    root_sources = _source_of(session, outside_roots - sent_roots)
+    sent_roots = table.already_sent(session, sub.id, outside_roots)
+    root_sources = table.sources_of(session, outside_roots - sent_roots)
 
     selection = Selection()
     for root_id, members in groups.items():

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError
 from email_validator import validate_email as _validate_email
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from storage.models import Subscription
+from storage import subscriptions as table
+from storage.db import Session
 from storage.query import QueryError, parse_query
+from storage.subscriptions import Subscription
 from storage.types import utcnow
 
 FREQUENCIES = ("immediate", "daily", "weekly")
@@ -124,7 +124,8 @@ def add_subscription(
                 f"{email} already has this alert (subscription {existing.id}, {state}): "
                 "change or resume that one instead"
             )
-    sub = Subscription(
+    return table.add(
+        session,
         email=email,
         frequency=frequency,
         query=query,
@@ -135,21 +136,15 @@ def add_subscription(
         created_at=now or utcnow(),
         unsubscribe_token=secrets.token_urlsafe(32),
     )
-    session.add(sub)
-    session.flush()
-    return sub
 
 
 def list_subscriptions(session: Session, *, email: str | None = None) -> list[Subscription]:
     """All subscriptions (or one address's), oldest first."""
-    statement = select(Subscription).order_by(Subscription.id)
-    if email is not None:
-        statement = statement.where(Subscription.email == normalise_email(email))
-    return list(session.scalars(statement))
+    return table.listing(session, email=normalise_email(email) if email is not None else None)
 
 
 def get_subscription(session: Session, subscription_id: int) -> Subscription:
-    sub = session.get(Subscription, subscription_id)
+    sub = table.get(session, subscription_id)
     if sub is None:
         raise SubscriptionError(f"there is no subscription with id {subscription_id}")
     return sub
@@ -158,8 +153,7 @@ def get_subscription(session: Session, subscription_id: int) -> Subscription:
 def remove_subscription(session: Session, subscription_id: int) -> Subscription:
     """Delete it; its digest entries go with it, queued messages stay (they are already promised)."""
     sub = get_subscription(session, subscription_id)
-    session.delete(sub)
-    session.flush()
+    table.delete(session, sub)
     return sub
 
 
@@ -181,7 +175,7 @@ def unsubscribe(session: Session, token: str) -> Subscription | None:
     """One-click unsubscribe (RFC 8058): deactivate the subscription holding this token, if any."""
     if not token or len(token) > 64:
         return None
-    sub = session.scalar(select(Subscription).where(Subscription.unsubscribe_token == token))
+    sub = table.by_token(session, token)
     if sub is not None:
         sub.active = False
         session.flush()

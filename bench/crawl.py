@@ -81,6 +81,15 @@ def child_full(base_url: str, database_url: str, backfill: bool, max_pages: int)
             "errors": summary.errors, "status": summary.status}  # fmt: skip
 
 
+def _migrate(database_url: str) -> None:
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    engine.dispose()
+
+
 def _general_listing_only(source: Any) -> Any:
     """Both crawls walk the same pages: the OSCE-wide listing (it lists every press release)."""
     import dataclasses
@@ -215,6 +224,7 @@ def main() -> None:
         ReplicaServer("osce", synthetic=args.n, page_size=PAGE_SIZE) as server,
     ):
         database_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        _migrate(database_url)  # a crawl never migrates: its caller brings the schema up to date
         print(
             f"replica: {args.n} generated + {len(server.site.articles) - args.n} hand-written press releases"
             f" at {server.base_url}",

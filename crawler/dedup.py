@@ -27,10 +27,9 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Table, and_, bindparam, or_, select, update
-from sqlalchemy.orm import Session
 
-from storage.models import Article
+from storage import duplicates
+from storage.db import Session
 
 SHINGLE = 3  # words per feature
 MAX_HAMMING = 18  # SimHash bits that may differ between candidate near-duplicates (of 64)
@@ -171,27 +170,14 @@ def link_duplicates(
     ids = sorted(set(article_ids))
     if not ids:
         return {}
-    cols = (Article.id, Article.simhash, Article.published_at, Article.first_seen_at, Article.duplicate_of)
-    new_rows = [r for r in session.execute(select(*cols).where(Article.id.in_(ids))) if r.simhash is not None]
+    new_rows = [r for r in duplicates.fingerprints(session, ids) if r.simhash is not None]
     if not new_rows:
         return {}
     window = dt.timedelta(days=window_days)
     whens = [_when(r.published_at, r.first_seen_at) for r in new_rows]
-    candidates: dict[int, Any] = {}
-    ranges = _date_ranges(whens, window)
-    for start in range(0, len(ranges), 100):  # one statement per 100 date ranges, each an index range
-        chunk = ranges[start : start + 100]
-        query = select(*cols).where(
-            Article.simhash.is_not(None),
-            or_(
-                *(Article.published_at.between(lo, hi) for lo, hi in chunk),
-                and_(
-                    Article.published_at.is_(None),
-                    or_(*(Article.first_seen_at.between(lo, hi) for lo, hi in chunk)),
-                ),
-            ),
-        )
-        candidates.update((r.id, r) for r in session.execute(query))
+    candidates: dict[int, Any] = {
+        r.id: r for r in duplicates.fingerprints_dated_within(session, _date_ranges(whens, window))
+    }
     for r in new_rows:
         candidates[r.id] = r
     cand_ids = list(candidates)
@@ -213,9 +199,7 @@ def link_duplicates(
 
     # Confirm each pair on the actual bodies (one query for all of them).
     involved = sorted({i for pair in pairs for i in pair})
-    bodies = {
-        i: b for i, b in session.execute(select(Article.id, Article.body).where(Article.id.in_(involved)))
-    }
+    bodies = duplicates.bodies(session, involved)
     feats = {i: features(bodies.get(i) or "") for i in involved}
     confirmed = [
         (a, b)
@@ -230,7 +214,7 @@ def link_duplicates(
     roots = {i: candidates[i].duplicate_of or i for i in involved}
     missing = sorted({r for r in roots.values() if r not in candidates})
     if missing:
-        for row in session.execute(select(*cols).where(Article.id.in_(missing))):
+        for row in duplicates.fingerprints(session, missing):
             candidates[row.id] = row
     roots = {i: r if r in candidates else i for i, r in roots.items()}
 
@@ -263,18 +247,8 @@ def link_duplicates(
     formers = [r for r in parent if r != find(r)]
     for former in formers:
         links[former] = find(former)
-    for start in range(0, len(formers), 500):
-        followers = select(Article.id, Article.duplicate_of).where(
-            Article.duplicate_of.in_(formers[start : start + 500])
-        )
-        for follower, former in session.execute(followers):
-            if follower != find(former):
-                links[follower] = find(former)
-    if links:  # one executemany, as a Core statement: the ORM's per-row bookkeeping cost more than SQLite
-        table = Article.__table__
-        assert isinstance(table, Table)
-        statement = (
-            update(table).where(table.c.id == bindparam("link_id")).values(duplicate_of=bindparam("link_to"))
-        )
-        session.execute(statement, [{"link_id": i, "link_to": r} for i, r in sorted(links.items())])
+    for follower, former in duplicates.followers(session, formers):
+        if follower != find(former):
+            links[follower] = find(former)
+    duplicates.set_originals(session, links)
     return links

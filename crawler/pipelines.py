@@ -18,8 +18,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import StatsCollector
-from sqlalchemy import update
-from sqlalchemy.orm import Session, sessionmaker
 
 from crawler import signals as newswatch_signals
 from crawler.dedup import link_duplicates, simhash
@@ -28,11 +26,8 @@ from crawler.normalize import NotAnArticle, detect_language, normalize_page
 from crawler.relevance import RelevanceRules
 from crawler.spiders.base import NewswatchSpider
 from crawler.tagging import Tagger
-from storage.articles import upsert_articles
-from storage.db import session_scope
-from storage.models import CrawlRun
+from storage.crawl_state import CrawlArchive
 from storage.records import CrawlSummary
-from storage.types import utcnow
 
 __all__ = ["CrawlSummary", "NormalizePipeline", "RelevancePipeline", "StorePipeline", "TagPipeline"]
 
@@ -145,7 +140,7 @@ class StorePipeline(_Stage):
         self,
         stats: StatsCollector,
         signals: SignalManager,
-        sessions: sessionmaker[Session],
+        archive: CrawlArchive,
         *,
         source: str,
         backfill: bool = False,
@@ -154,7 +149,7 @@ class StorePipeline(_Stage):
     ) -> None:
         super().__init__(stats)
         self.signals = signals
-        self.sessions = sessions
+        self.archive = archive
         self.source = source
         self.backfill = backfill
         self.batch_size = batch_size
@@ -170,7 +165,7 @@ class StorePipeline(_Stage):
         return cls(
             _stats(crawler),
             crawler.signals,
-            spider.archive.sessions,
+            spider.archive,
             source=spider.source.key,
             backfill=spider.backfill,
             batch_size=crawler.settings.getint("NEWSWATCH_BATCH_SIZE", 50),
@@ -179,11 +174,7 @@ class StorePipeline(_Stage):
 
     def open_spider(self) -> None:
         logging.getLogger().addHandler(self.excerpt)
-        with session_scope(self.sessions) as session:
-            run = CrawlRun(source=self.source, status="running", backfill=self.backfill, pid=os.getpid())
-            session.add(run)
-            session.flush()
-            self.run_id = run.id
+        self.run_id = self.archive.start_run(self.source, backfill=self.backfill, pid=os.getpid())
         self.stats.set_value("newswatch/run_id", self.run_id)
 
     def process_item(self, item: FetchedArticle) -> FetchedArticle:
@@ -197,15 +188,12 @@ class StorePipeline(_Stage):
         if not batch:
             return
         try:
-            with session_scope(self.sessions) as session:
-                outcome = upsert_articles(
-                    session,
-                    [item.normalised() for item in batch],
-                    crawl_run_id=self.run_id,
-                    backfill=self.backfill,
-                )
-                if outcome.new:
-                    link_duplicates(session, outcome.new)
+            outcome = self.archive.store(
+                [item.normalised() for item in batch],
+                crawl_run_id=self.run_id,
+                backfill=self.backfill,
+                after_insert=link_duplicates,
+            )
         except Exception:
             logger.exception("%s: storing a batch of %d articles failed", self.source, len(batch))
             for item in batch:
@@ -251,23 +239,7 @@ class StorePipeline(_Stage):
         )
 
     def finish(self, summary: CrawlSummary) -> None:
-        with session_scope(self.sessions) as session:
-            session.execute(
-                update(CrawlRun)
-                .where(CrawlRun.id == self.run_id)
-                .values(
-                    finished_at=utcnow(),
-                    status=summary.status,
-                    pages_fetched=summary.pages_fetched,
-                    items_new=summary.items_new,
-                    items_updated=summary.items_updated,
-                    items_unchanged=summary.items_unchanged,
-                    items_dropped=summary.items_dropped,
-                    errors=summary.errors,
-                    fallbacks=summary.fallbacks,
-                    log_excerpt=self.excerpt.text() or None,
-                )
-            )
+        self.archive.finish_run(self.run_id, summary, log_excerpt=self.excerpt.text() or None)
 
 
 class _ExcerptHandler(logging.Handler):

@@ -26,6 +26,7 @@ from scrapy.settings import Settings
 from crawler import settings as default_settings
 from crawler import signals as newswatch_signals
 from crawler.sources import Source, SourceConfigError, load_registry
+from storage.crawl_state import CrawlArchive
 from storage.records import CrawlSummary
 
 SPIDERS: dict[str, str] = {
@@ -78,7 +79,8 @@ def run_crawl(
     """Crawl ``sources`` (concurrently) and return one CrawlSummary per source, in the given order.
 
     ``progress`` (e.g. a stderr writer) gets a line when a source starts, every ``PROGRESS_EVERY`` pages
-    and when it ends.
+    and when it ends. The database must be at the current schema (the caller migrates, not the crawl);
+    all spiders share one CrawlArchive on it.
     """
     quiet = logging.getLevelName(log_level) > logging.INFO
     if quiet:
@@ -91,6 +93,7 @@ def run_crawl(
     _configure_logging(log_level)  # after Scrapy's own dictConfig, which resets its loggers to DEBUG
     crawlers = []
     summaries: dict[str, CrawlSummary] = {}
+    archive = CrawlArchive.connect(database_url)
     for source in sources:
         try:
             cls = spider_class(source)
@@ -105,11 +108,12 @@ def run_crawl(
         if progress is not None:
             _report_progress(crawler, source.key, progress)
         crawlers.append((source, crawler))
-        process.crawl(
-            crawler, source=source, database_url=database_url, backfill=backfill, max_pages=max_pages
-        )
-    if crawlers:
-        process.start()
+        process.crawl(crawler, source=source, archive=archive, backfill=backfill, max_pages=max_pages)
+    try:
+        if crawlers:
+            process.start()
+    finally:
+        archive.close()
     for source, crawler in crawlers:
         if source.key not in summaries:  # the crawl broke before its store pipeline could sum it up
             run_id = crawler.stats.get_value("newswatch/run_id") if crawler.stats is not None else None

@@ -6,17 +6,19 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
 from newswatch.config import Settings, load_settings
-from storage.db import make_engine, make_session_factory
-from storage.migrate import current_revision, head_revision, upgrade
+from storage.db import Engine, SessionFactory, make_engine, make_session_factory
+from storage.migrate import ensure_current, require_current
 
 
 @dataclass
 class App:
-    """One per process. Cheap to create; the database is touched on first use."""
+    """One per process. Cheap to create; the database is touched on first use.
+
+    Only ``db upgrade``, ``serve``, ``crawl`` and ``demo`` migrate (through ``ensure_schema``); every
+    other command gets its sessions from a database that must already be current, and says how to fix
+    it when it is not, so reading the archive never changes its schema.
+    """
 
     settings: Settings
     config_path: Path | None = None
@@ -31,16 +33,17 @@ class App:
         return make_engine(self.settings.database_url)
 
     @cached_property
-    def sessions(self) -> sessionmaker[Session]:
-        self.ensure_schema()
+    def sessions(self) -> SessionFactory:
+        if not self._schema_checked:
+            require_current(self.engine)  # SchemaNotCurrentError names `newswatch db upgrade`
+            self._schema_checked = True
         return make_session_factory(self.engine)
 
     def ensure_schema(self) -> None:
-        """Migrate to the newest schema; the embedded default should just work on first use."""
+        """Migrate to the newest schema (the commands that may: serve, crawl, demo; db upgrade itself)."""
         if self._schema_checked:
             return
-        if current_revision(self.engine) != head_revision():
-            upgrade(self.engine)
+        ensure_current(self.engine)
         self._schema_checked = True
 
     def close(self) -> None:

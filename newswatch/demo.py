@@ -18,17 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-
 from alerts.config import MailConfig
 from alerts.subscriptions import add_subscription
 from crawler.sources import load_registry
 from newswatch.replicas import running_sites, site_names
 from scheduler.config import ServiceConfig
 from scheduler.service import Service
+from storage import articles as article_table
+from storage import crawl_runs, outbox
 from storage.db import make_engine, make_session_factory, session_scope
 from storage.migrate import upgrade
-from storage.models import Article, CrawlRun, OutboxMessage
 from storage.search import SearchFilters, search_articles
 
 DEMO_SUBSCRIBER = "demo@example.org"
@@ -190,13 +189,12 @@ def _summarise(
     sessions: Any, workdir: Path, replicas: dict[str, str], skipped: list[str], started: float
 ) -> DemoSummary:
     with sessions() as session:
-        articles = dict(session.execute(select(Article.source, func.count()).group_by(Article.source)).all())
-        runs: dict[str, str] = {}
-        for run in session.scalars(select(CrawlRun).order_by(CrawlRun.id)):
-            runs[run.source] = run.status
-        digests = session.scalar(
-            select(func.count()).where(OutboxMessage.kind == "digest", OutboxMessage.status == "sent")
-        )
+        articles = article_table.count_by_source(session)
+        runs = {
+            key: run.status
+            for key, run in crawl_runs.latest_by_source(session, include_backfill=True).items()
+        }
+        digests = outbox.count(session, kind="digest", status="sent")
         page = search_articles(session, SAMPLE_QUERY, SearchFilters(), limit=5)
         hits = [f"[{hit.source}] {hit.title}" for hit in page.hits]
     mail_files = sorted((workdir / "mail").glob("*.eml"))

@@ -22,12 +22,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-
-from scheduler.housekeeping import close_as_killed, pid_alive
-from storage.db import session_scope
-from storage.models import CrawlRun
+from scheduler.housekeeping import pid_alive
+from storage import crawl_runs
+from storage.db import SessionFactory, session_scope
 from storage.records import CrawlSummary
 from storage.types import utcnow
 
@@ -44,7 +41,7 @@ class CrawlRunner:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
+        session_factory: SessionFactory,
         *,
         database_url: str,
         source_overrides: Mapping[str, Mapping[str, Any]] | None = None,
@@ -155,13 +152,12 @@ class CrawlRunner:
         'running' rows of processes that no longer exist are closed as killed on the way.
         """
         with session_scope(self.session_factory) as session:
-            runs = session.scalars(
-                select(CrawlRun).where(CrawlRun.source == source_key, CrawlRun.status == "running")
-            ).all()
-            for run in runs:
+            for run in crawl_runs.running(session, source_key):
                 if pid_alive(run.pid):
                     return run.pid
-                close_as_killed(run, f"closed by the scheduler: process {run.pid} no longer exists", utcnow())
+                crawl_runs.close_as_killed(
+                    run, f"closed by the scheduler: process {run.pid} no longer exists", utcnow()
+                )
         return None
 
     def _settle(
@@ -179,15 +175,9 @@ class CrawlRunner:
             parent_status = None  # the child finished its own row
         now = utcnow()
         with session_scope(self.session_factory) as session:
-            run = session.scalars(
-                select(CrawlRun)
-                .where(CrawlRun.source == source_key, CrawlRun.pid == proc.pid)
-                .order_by(CrawlRun.id.desc())
-                .limit(1)
-            ).first()
+            run = crawl_runs.latest_of_process(session, source_key, proc.pid)
             if run is None:
-                run = CrawlRun(source=source_key, started_at=now, pid=proc.pid, status="running")
-                session.add(run)
+                run = crawl_runs.start(session, source_key, pid=proc.pid, now=now)
                 if parent_status is None:
                     parent_status = "failed"  # exit 0 but no row: the crawl never really started
             if run.status == "running":

@@ -14,11 +14,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
-
-from storage.db import session_scope
-from storage.models import CrawlRun, SourceState
+from storage import crawl_runs, source_state
+from storage.db import Session, SessionFactory, session_scope
 from storage.records import CrawlSummary
 from storage.types import utcnow
 
@@ -69,7 +66,7 @@ class HealthChange:
 
 
 def record_outcome(
-    session_factory: sessionmaker[Session],
+    session_factory: SessionFactory,
     outcome: CrawlSummary,
     *,
     failure_threshold: int,
@@ -81,10 +78,7 @@ def record_outcome(
     reason = run_was_bad(outcome)
     alert_id = recovery_id = None
     with session_scope(session_factory) as session:
-        state = session.get(SourceState, outcome.source, with_for_update=True)
-        if state is None:
-            state = SourceState(source=outcome.source, consecutive_failures=0, failing_alert_sent=False)
-            session.add(state)
+        state = source_state.for_update(session, outcome.source)
         if reason is None and run_was_inconclusive(outcome) and state.consecutive_failures:
             pass  # 304s after failures: wait for a run that shows something
         elif reason is None:
@@ -168,14 +162,6 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value else None
 
 
-def last_good_starts(session: Session, keys: Sequence[str] | None = None) -> dict[str, dt.datetime]:
-    """When each source's last 'ok' run started (only ``keys``, when given)."""
-    query = select(CrawlRun.source, func.max(CrawlRun.started_at)).where(CrawlRun.status == "ok")
-    if keys is not None:
-        query = query.where(CrawlRun.source.in_(keys))
-    return {source: started for source, started in session.execute(query.group_by(CrawlRun.source)).all()}
-
-
 def source_status(
     session: Session,
     sources: Sequence[tuple[str, bool, float]],
@@ -184,22 +170,27 @@ def source_status(
 ) -> list[SourceStatus]:
     """Per source (key, enabled, interval in seconds): last run, its result, streak and next run.
 
-    The next run is the last start plus the interval (now, if that is already past: the service
-    catches up at once after a restart); the scheduler's jitter can move it by up to its setting.
+    The last run is the latest of any kind (a backfill included, as ``sources list``, ``stats`` and the
+    web show it). The next run is the last *scheduled* start plus the interval (now, if that is already
+    past: the service catches up at once after a restart); the scheduler's jitter can move it by up to
+    its setting.
     """
     now = now or utcnow()
     keys = [key for key, _enabled, _interval in sources]
-    latest_ids = select(func.max(CrawlRun.id)).where(CrawlRun.source.in_(keys), CrawlRun.backfill.is_(False))
-    latest_ids = latest_ids.group_by(CrawlRun.source)
-    runs = {run.source: run for run in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(latest_ids)))}
-    last_ok = last_good_starts(session, keys)
-    states = {s.source: s for s in session.scalars(select(SourceState).where(SourceState.source.in_(keys)))}
+    runs = crawl_runs.latest_by_source(session, keys, include_backfill=True)
+    scheduled = crawl_runs.latest_by_source(session, keys, include_backfill=False)
+    last_ok = crawl_runs.last_successes(session, keys)
+    states = source_state.states(session, keys)
     rows = []
     for key, enabled, interval in sources:
-        run, state = runs.get(key), states.get(key)
+        run, state, last_scheduled = runs.get(key), states.get(key), scheduled.get(key)
         next_run = None
         if enabled:
-            next_run = max(now, run.started_at + dt.timedelta(seconds=interval)) if run else now
+            next_run = (
+                max(now, last_scheduled.started_at + dt.timedelta(seconds=interval))
+                if last_scheduled
+                else now
+            )
         rows.append(
             SourceStatus(
                 source=key,

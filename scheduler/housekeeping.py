@@ -11,12 +11,8 @@ import logging
 import os
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, select, text
-from sqlalchemy.orm import Session, sessionmaker
-
-from scheduler.lease import rowcount
-from storage.db import session_scope
-from storage.models import ArticleRaw, CrawlRun
+from storage import articles, crawl_runs
+from storage.db import Engine, SessionFactory, optimize, session_scope
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -39,14 +35,8 @@ def pid_alive(pid: int | None) -> bool:
         return True
 
 
-def close_as_killed(run: CrawlRun, note: str, now: dt.datetime) -> None:
-    """End a 'running' row whose process is gone: status killed, with ``note`` added to its log excerpt."""
-    run.status, run.finished_at = "killed", now
-    run.log_excerpt = f"{run.log_excerpt}\n{note}" if run.log_excerpt else note
-
-
 def reclaim_stale_runs(
-    session_factory: sessionmaker[Session],
+    session_factory: SessionFactory,
     *,
     exclude_pids: set[int] | None = None,
     now: dt.datetime | None = None,
@@ -59,10 +49,12 @@ def reclaim_stale_runs(
     exclude = exclude_pids or set()
     closed = 0
     with session_scope(session_factory) as session:
-        for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
+        for run in crawl_runs.running(session):
             if run.pid in exclude or pid_alive(run.pid):
                 continue
-            close_as_killed(run, f"reclaimed by housekeeping: process {run.pid} no longer exists", now)
+            crawl_runs.close_as_killed(
+                run, f"reclaimed by housekeeping: process {run.pid} no longer exists", now
+            )
             closed += 1
     if closed:
         log.warning("closed %d crawl run(s) left 'running' by a dead process", closed)
@@ -70,36 +62,22 @@ def reclaim_stale_runs(
 
 
 def prune_raw_html(
-    session_factory: sessionmaker[Session], max_age_days: int | None, *, now: dt.datetime | None = None
+    session_factory: SessionFactory, max_age_days: int | None, *, now: dt.datetime | None = None
 ) -> int:
     """Delete stored raw HTML fetched more than ``max_age_days`` ago (articles themselves stay)."""
     if not max_age_days:
         return 0
     cutoff = (now or utcnow()) - dt.timedelta(days=max_age_days)
     with session_scope(session_factory) as session:
-        result = session.execute(
-            delete(ArticleRaw)
-            .where(ArticleRaw.fetched_at < cutoff)
-            .execution_options(synchronize_session=False)
-        )
-        removed = rowcount(result)
+        removed = articles.prune_raw_html(session, fetched_before=cutoff)
     if removed:
         log.info("pruned raw HTML of %d articles older than %d days", removed, max_age_days)
     return removed
 
 
 def optimize_database(engine: Engine) -> None:
-    """SQLite: merge FTS5 segments and let ``PRAGMA optimize`` refresh statistics; PostgreSQL: ANALYZE."""
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            has_fts = conn.execute(
-                text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'article_fts'")
-            ).first()
-            if has_fts:
-                conn.execute(text("INSERT INTO article_fts(article_fts) VALUES ('optimize')"))
-            conn.execute(text("PRAGMA optimize"))
-        else:
-            conn.execute(text("ANALYZE"))
+    """Refresh the query planner's statistics (and merge SQLite's full-text segments)."""
+    optimize(engine)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +89,7 @@ class HousekeepingReport:
 
 def run_housekeeping(
     engine: Engine,
-    session_factory: sessionmaker[Session],
+    session_factory: SessionFactory,
     *,
     raw_html_max_age_days: int | None,
     exclude_pids: set[int] | None = None,

@@ -15,14 +15,9 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
-
-from storage.db import session_scope
-from storage.models import ServiceLease
+from storage import leases
+from storage.db import SessionFactory, session_scope
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -52,7 +47,7 @@ class Lease:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
+        session_factory: SessionFactory,
         *,
         name: str = SCHEDULER_LEASE,
         holder: str | None = None,
@@ -67,35 +62,14 @@ class Lease:
 
     def current(self) -> LeaseInfo | None:
         with self.session_factory() as session:
-            row = session.get(ServiceLease, self.name)
+            row = leases.current(session, self.name)
             if row is None:
                 return None
             return LeaseInfo(row.name, row.holder, row.acquired_at, row.expires_at)
 
     def try_acquire(self) -> bool:
         """Take the lease if it is free, expired or already ours; True when we hold it afterwards."""
-        now = self.clock()
-        try:
-            with session_scope(self.session_factory) as session:
-                taken = session.execute(
-                    update(ServiceLease)
-                    .where(
-                        ServiceLease.name == self.name,
-                        or_(ServiceLease.holder == self.holder, ServiceLease.expires_at < now),
-                    )
-                    .values(holder=self.holder, acquired_at=now, expires_at=now + self.ttl)
-                    .execution_options(synchronize_session=False)
-                )
-                if rowcount(taken) == 1:
-                    return True
-                if session.scalar(select(ServiceLease.name).where(ServiceLease.name == self.name)):
-                    return False
-                session.add(ServiceLease(name=self.name, holder=self.holder, acquired_at=now,
-                                         expires_at=now + self.ttl))  # fmt: skip
-        except IntegrityError:
-            # Another instance inserted the first row between our UPDATE and INSERT: it won.
-            return False
-        return True
+        return leases.take(self.session_factory, self.name, self.holder, self.clock(), self.ttl)
 
     def acquire(self) -> None:
         """Take the lease or raise LeaseHeldError naming the live holder."""
@@ -128,27 +102,10 @@ class Lease:
 
     def renew(self) -> bool:
         """Extend our lease; False means another instance took it over and we must stop."""
-        now = self.clock()
         with session_scope(self.session_factory) as session:
-            result = session.execute(
-                update(ServiceLease)
-                .where(ServiceLease.name == self.name, ServiceLease.holder == self.holder)
-                .values(expires_at=now + self.ttl)
-                .execution_options(synchronize_session=False)
-            )
-            return rowcount(result) == 1
+            return leases.extend(session, self.name, self.holder, self.clock() + self.ttl)
 
     def release(self) -> None:
         """Let a successor start at once instead of waiting for the expiry."""
         with session_scope(self.session_factory) as session:
-            session.execute(
-                update(ServiceLease)
-                .where(ServiceLease.name == self.name, ServiceLease.holder == self.holder)
-                .values(expires_at=self.clock() - dt.timedelta(seconds=1))
-                .execution_options(synchronize_session=False)
-            )
-
-
-def rowcount(result: Any) -> int:
-    """Rows an UPDATE/DELETE touched (a CursorResult attribute the generic Result type does not declare)."""
-    return int(getattr(result, "rowcount", 0) or 0)
+            leases.extend(session, self.name, self.holder, self.clock() - dt.timedelta(seconds=1))

@@ -32,11 +32,12 @@ from alerts.jobs import deliver_outbox, queue_digests
 from crawler.sources import Source, load_registry
 from scheduler.config import ServiceConfig
 from scheduler.crawl_job import CrawlRunner
-from scheduler.health import last_good_starts, record_outcome
+from scheduler.health import record_outcome
 from scheduler.housekeeping import reclaim_stale_runs, run_housekeeping
 from scheduler.lease import Lease
+from storage import crawl_runs
 from storage.db import make_engine, make_session_factory
-from storage.migrate import current_revision, head_revision, upgrade
+from storage.migrate import ensure_current
 from storage.records import CrawlSummary
 from storage.types import utcnow
 
@@ -136,8 +137,7 @@ class Service:
         if not lease_taken:
             self.lease.acquire()
         self._start_heartbeat()
-        if current_revision(self.engine) != head_revision():
-            upgrade(self.engine)
+        ensure_current(self.engine)
         if self.dispatcher is None:  # in a cluster, crawls close their own dead runs under their lock
             reclaim_stale_runs(self.sessions)
         self.scheduler = self.build_scheduler(utcnow())
@@ -258,7 +258,7 @@ class Service:
     def first_runs(self, now: dt.datetime) -> list[tuple[Source, dt.datetime]]:
         """Catch-up: a source whose last good run is older than its interval runs now (staggered)."""
         with self.sessions() as session:
-            last_ok = last_good_starts(session)
+            last_ok = crawl_runs.last_successes(session)
         plan, overdue = [], 0
         for source in self.sources:
             interval = dt.timedelta(seconds=self.config.interval_seconds(source.interval_minutes))

@@ -7,13 +7,15 @@ updates the row, sets ``modified_at`` and keeps the previous content hash.
 
 from __future__ import annotations
 
+import datetime as dt
 import zlib
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import is_postgres, rowcount
 from storage.models import Article, ArticleRaw, ArticleTag
 from storage.records import ArticleRecord, UpsertOutcome
 from storage.stemming import stem_text
@@ -32,7 +34,7 @@ RAW_ZLIB_LEVEL = 1
 
 
 def _insert_for(session: Session):  # type: ignore[no-untyped-def]
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return postgresql.insert if is_postgres(session) else sqlite.insert
 
 
 def _row(record: ArticleRecord, crawl_run_id: int | None, backfill: bool) -> dict[str, object]:
@@ -164,3 +166,84 @@ def raw_html(session: Session, article_id: int) -> bytes | None:
 
 def set_duplicate_of(session: Session, article_id: int, original_id: int | None) -> None:
     session.execute(update(Article).where(Article.id == article_id).values(duplicate_of=original_id))
+
+
+# --- reads for the CLI and the web -----------------------------------------------------------------
+
+
+def get(session: Session, article_id: int) -> Article | None:
+    return session.get(Article, article_id)
+
+
+def find_by_url(session: Session, urls: Iterable[str]) -> Article | None:
+    """The first stored article whose canonical or fetched URL is one of ``urls`` (lowest id wins)."""
+    variants = list(urls)
+    statement = select(Article).where(or_(Article.canonical_url.in_(variants), Article.url.in_(variants)))
+    return session.scalars(statement.order_by(Article.id).limit(1)).first()
+
+
+def per_source(session: Session) -> list[tuple[str, int, dt.datetime | None]]:
+    """(source, number of articles, newest publication date) for every source with articles."""
+    statement = select(Article.source, func.count(), func.max(Article.published_at)).group_by(Article.source)
+    return [(source, count, newest) for source, count, newest in session.execute(statement)]
+
+
+def count_by_source(session: Session) -> dict[str, int]:
+    return {source: count for source, count, _newest in per_source(session)}
+
+
+RelatedRow = tuple[int, str, str, str, "dt.datetime | None"]  # id, url, source, title, published_at
+
+
+def same_story(session: Session, article: Article, limit: int) -> tuple[int, list[RelatedRow]]:
+    """The story's original id and the other articles reporting it: its duplicates (at most ``limit``),
+    plus the original when ``article`` is itself a duplicate.
+
+    Two index lookups: an ``id = x OR duplicate_of = x`` predicate makes SQLite scan the whole table,
+    which costs seconds on a million articles.
+    """
+    original_id = article.duplicate_of or article.id
+    columns = (Article.id, Article.url, Article.source, Article.title, Article.published_at)
+    is_duplicate = Article.duplicate_of == original_id
+    if not is_postgres(session):
+        # ANALYZE sees a column that is almost all NULL and estimates every lookup as a full scan;
+        # unlikely() tells SQLite the match is rare, so it uses ix_article_duplicate_of.
+        is_duplicate = func.unlikely(is_duplicate)
+    duplicates = select(*columns).where(is_duplicate, Article.id != article.id)
+    rows: list[RelatedRow] = [tuple(row) for row in session.execute(duplicates.limit(limit))]  # type: ignore[misc]
+    if article.duplicate_of:
+        rows += [tuple(row) for row in session.execute(select(*columns).where(Article.id == original_id))]  # type: ignore[misc]
+    return original_id, rows
+
+
+def newest_published(session: Session, *, not_after: dt.datetime) -> dt.datetime | None:
+    return session.scalar(select(func.max(Article.published_at)).where(Article.published_at <= not_after))
+
+
+def published_per_day(
+    session: Session, start: dt.datetime, stop: dt.datetime
+) -> list[tuple[str, dt.date, int]]:
+    """(source, UTC day, articles published that day) in ``[start, stop)``, counted by the database over
+    the indexed date range (so it stays cheap on a large archive)."""
+    if is_postgres(session):
+        day = func.to_char(func.timezone("UTC", Article.published_at), "YYYY-MM-DD")
+    else:
+        day = func.strftime("%Y-%m-%d", Article.published_at)
+    statement = (
+        select(Article.source, day, func.count())
+        .where(Article.published_at >= start, Article.published_at < stop)
+        .group_by(Article.source, day)
+    )
+    return [
+        (source, dt.date.fromisoformat(text), count) for source, text, count in session.execute(statement)
+    ]
+
+
+def prune_raw_html(session: Session, *, fetched_before: dt.datetime) -> int:
+    """Delete stored pages fetched before the cutoff (the articles stay); how many went."""
+    result = session.execute(
+        delete(ArticleRaw)
+        .where(ArticleRaw.fetched_at < fetched_before)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result)

@@ -7,11 +7,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SessionFactory = sessionmaker[Session]  # for callers outside storage, which do not import SQLAlchemy
+
+# What callers outside storage/ hold: they pass these around without importing SQLAlchemy themselves.
+SessionFactory = sessionmaker[Session]
+__all__ = ["Engine", "Session", "SessionFactory", "is_postgres", "make_engine", "make_session_factory",
+           "optimize", "rowcount", "session_scope", "upsert_statement", "url_without_password"]  # fmt: skip
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -59,5 +65,35 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def is_postgres(engine_or_session: Engine | Session) -> bool:
+    """The one dialect check: everything per-backend in storage/ asks this instead of reading dialect names."""
     bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
     return bind.dialect.name == "postgresql"
+
+
+def upsert_statement(session: Session, table: Any) -> Any:
+    """``INSERT`` with ``ON CONFLICT`` support for this session's backend (both dialects spell it alike)."""
+    return (postgresql.insert if is_postgres(session) else sqlite.insert)(table)
+
+
+def rowcount(result: Any) -> int:
+    """Rows an UPDATE/DELETE touched (a CursorResult attribute the generic Result type does not declare)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def optimize(engine: Engine) -> None:
+    """SQLite: merge FTS5 segments and let ``PRAGMA optimize`` refresh statistics; PostgreSQL: ANALYZE."""
+    with engine.begin() as conn:
+        if is_postgres(engine):
+            conn.exec_driver_sql("ANALYZE")
+            return
+        has_fts = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'article_fts'"
+        ).first()
+        if has_fts:
+            conn.exec_driver_sql("INSERT INTO article_fts(article_fts) VALUES ('optimize')")
+        conn.exec_driver_sql("PRAGMA optimize")
+
+
+def url_without_password(url: str) -> str:
+    """The database URL with its password masked, for messages and logs."""
+    return str(make_url(url).render_as_string(hide_password=True))

@@ -41,6 +41,30 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+class SchemaNotCurrentError(RuntimeError):
+    """The database is not at the schema this code needs; only the commands that may migrate fix it."""
+
+
+def ensure_current(engine: Engine) -> None:
+    """Migrate when the schema is behind (``db upgrade``, ``serve``, ``crawl`` and ``demo`` call this)."""
+    if current_revision(engine) != head_revision():
+        upgrade(engine)
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse to work on a database that is not at the newest schema, saying how to fix it.
+
+    Every other command (searching, listing, subscribing) calls this instead of migrating, so a read
+    never changes the schema behind the operator's back.
+    """
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise SchemaNotCurrentError(
+            f"the database schema is at {current or 'nothing (empty database)'}, this newswatch needs {head}: "
+            "run `newswatch db upgrade` first"
+        )
+
+
 @cache
 def head_revision() -> str | None:
     """The newest revision: the one no other migration names as its ``down_revision``.

@@ -36,6 +36,7 @@ from crawler.sources import load_registry
 from crawler.spiders.base import NewswatchSpider
 from crawler.spiders.osce import OsceSpider
 from crawler.tagging import Tagger
+from storage.crawl_state import CrawlArchive
 from storage.db import make_engine, make_session_factory
 from storage.models import Article, CrawlRun, HttpValidator
 from storage.records import CrawlSummary
@@ -233,7 +234,9 @@ def store_pipeline(
 ) -> tuple[StorePipeline, list[CrawlSummary]]:
     """A StorePipeline from plain values, and the summaries its run_finished signal carried."""
     assert crawler.stats is not None
-    pipeline = StorePipeline(crawler.stats, crawler.signals, sessions, source="osce", batch_size=2)
+    pipeline = StorePipeline(
+        crawler.stats, crawler.signals, CrawlArchive(sessions), source="osce", batch_size=2
+    )
     heard: list[CrawlSummary] = []
     crawler.signals.connect(
         lambda summary: heard.append(summary), signal=newswatch_signals.run_finished, weak=False

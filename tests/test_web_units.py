@@ -13,7 +13,7 @@ from starlette.datastructures import QueryParams
 from newswatch.web.app import _paragraphs
 from newswatch.web.chart import weekly_chart_svg
 from newswatch.web.params import BadRequest, parse_search
-from newswatch.web.readonly import make_readonly_engine
+from storage.readonly import make_readonly_engine
 
 
 def test_a_full_query_string_round_trips() -> None:

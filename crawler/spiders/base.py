@@ -30,8 +30,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from sqlalchemy import select, union
-from sqlalchemy.dialects import postgresql, sqlite
 from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameter
 
@@ -43,80 +41,10 @@ from crawler.normalize import canonical_url, decode_html
 from crawler.parsers.layered import extract_article
 from crawler.parsers.site import SiteParser
 from crawler.sources import EntryPoint, Source, load_registry, load_site_parser
-from storage.db import make_engine, make_session_factory, session_scope
-from storage.migrate import current_revision, head_revision, upgrade
-from storage.models import Article, CrawlRun, HttpValidator
+from storage.crawl_state import CrawlArchive
 from storage.records import CrawlSummary
-from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
-
-
-class Archive:
-    """The spider's window on the database: known URLs and HTTP validators. Short transactions only."""
-
-    def __init__(self, database_url: str) -> None:
-        self.engine = make_engine(database_url)
-        if current_revision(self.engine) != head_revision():
-            upgrade(self.engine)
-        self.sessions = make_session_factory(self.engine)
-
-    def known(self, urls: Iterable[str]) -> set[str]:
-        """Canonical URLs already stored, or fetched and dropped before (not relevant, not an article).
-
-        Dropped pages are remembered as ``http_validator`` rows (with their validators), so a listing
-        that changed does not make us refetch and re-judge everything on it that we did not keep.
-        """
-        wanted = list(dict.fromkeys(urls))
-        found: set[str] = set()
-        with self.sessions() as session:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                statement = union(
-                    select(Article.canonical_url).where(Article.canonical_url.in_(chunk)),
-                    select(HttpValidator.url).where(HttpValidator.url.in_(chunk)),
-                )
-                found.update(session.scalars(statement))
-        return found
-
-    def validators(self, url: str) -> tuple[str | None, str | None] | None:
-        with self.sessions() as session:
-            row = session.scalars(select(HttpValidator).where(HttpValidator.url == url)).first()
-            return (row.etag, row.last_modified) if row else None
-
-    def last_run_had_errors(self, source: str) -> bool:
-        """Did this source's previous run fail or count errors? Then this run walks past known pages."""
-        with self.sessions() as session:
-            row = session.execute(
-                select(CrawlRun.status, CrawlRun.errors)
-                .where(CrawlRun.source == source)
-                .order_by(CrawlRun.id.desc())
-                .limit(1)
-            ).first()
-        return row is not None and (row.status != "ok" or row.errors > 0)
-
-    def save_validators(self, validators: Mapping[str, tuple[str | None, str | None]]) -> None:
-        if not validators:
-            return
-        rows = [
-            {"url": url, "etag": etag, "last_modified": lm, "updated_at": utcnow()}
-            for url, (etag, lm) in validators.items()
-        ]
-        with session_scope(self.sessions) as session:
-            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-            statement = insert(HttpValidator).values(rows)
-            statement = statement.on_conflict_do_update(
-                index_elements=["url"],
-                set_={
-                    "etag": statement.excluded.etag,
-                    "last_modified": statement.excluded.last_modified,
-                    "updated_at": statement.excluded.updated_at,
-                },
-            )
-            session.execute(statement)
-
-    def close(self) -> None:
-        self.engine.dispose()
 
 
 def declared_charset(response: Response) -> str | None:
@@ -142,13 +70,17 @@ def _flag(value: Any) -> bool:
 
 
 class NewswatchSpider(scrapy.Spider):
-    """Base of all newswatch spiders: resolves its Source, opens the Archive, counts pages and failures."""
+    """Base of all newswatch spiders: resolves its Source, holds its CrawlArchive, counts pages and failures.
+
+    The archive comes from whoever starts the crawl (``crawler.runner`` passes ``archive=``); only a bare
+    ``scrapy crawl NAME`` makes the spider connect to NEWSWATCH_DATABASE_URL itself (never migrating).
+    """
 
     name = ""  # abstract: not listed by `scrapy list`
     source_key: str | None = None  # registry key used when `scrapy crawl <name>` passes no source
 
     source: Source
-    archive: Archive
+    archive: CrawlArchive
     backfill: bool
     max_pages: int
 
@@ -176,8 +108,12 @@ class NewswatchSpider(scrapy.Spider):
         )
         max_pages = kwargs.get("max_pages")
         self.max_pages = int(max_pages) if max_pages not in (None, "") else default_pages
-        self.database_url = kwargs.get("database_url") or settings.get("NEWSWATCH_DATABASE_URL")
-        self.archive = Archive(self.database_url)
+        archive = kwargs.get("archive")
+        self.owns_archive = archive is None
+        if archive is None:  # a bare `scrapy crawl NAME`: a crawl command of its own, so it may migrate
+            url = kwargs.get("database_url") or settings.get("NEWSWATCH_DATABASE_URL")
+            archive = CrawlArchive.connect(url, migrate=True)
+        self.archive = archive
         self.site_parser: SiteParser | None = load_site_parser(self.source.parser)
         self.failed_listings: set[str] = set()
         self.fresh_validators: dict[str, tuple[str | None, str | None]] = {}
@@ -220,7 +156,7 @@ class NewswatchSpider(scrapy.Spider):
         self.count_error(meta.get("listing_url"), listing_page=CONDITIONAL in meta)
 
     def on_item_dropped(self, item: Any, response: Response | None, exception: DropItem, spider: Any) -> None:
-        """A page judged not worth keeping is remembered, so it is not fetched again (see Archive.known)."""
+        """A page judged not worth keeping is remembered, so it is not fetched again (see CrawlArchive.known)."""
         if isinstance(item, FetchedArticle):
             self.dropped[canonical_url(item.link or item.page.url)] = item.validators or (None, None)
 
@@ -240,7 +176,8 @@ class NewswatchSpider(scrapy.Spider):
         self.archive.save_validators(keep)
 
     def closed(self, reason: str) -> None:
-        self.archive.close()
+        if self.owns_archive:
+            self.archive.close()
 
     def errback(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

@@ -30,14 +30,12 @@ import scrapy
 from lxml import etree
 from scrapy.http import Response
 from scrapy.utils.gz import gunzip
-from sqlalchemy import func, select
 
 from crawler.items import ListingHints
 from crawler.middlewares import CONDITIONAL
 from crawler.normalize import canonical_url, parse_date
 from crawler.sources import EntryPoint
 from crawler.spiders.listing import SelectorListingSpider
-from storage.models import CrawlRun
 
 logger = logging.getLogger(__name__)
 
@@ -152,15 +150,7 @@ class SitemapSpider(SelectorListingSpider):
 
     def last_successful_run(self) -> dt.datetime | None:
         if not hasattr(self, "_last_success"):
-            with self.archive.sessions() as session:
-                started = session.scalar(
-                    select(func.max(CrawlRun.started_at)).where(
-                        CrawlRun.source == self.source.key, CrawlRun.status == "ok"
-                    )
-                )
-            if started is not None and started.tzinfo is None:
-                started = started.replace(tzinfo=dt.UTC)
-            self._last_success: dt.datetime | None = started
+            self._last_success: dt.datetime | None = self.archive.last_success(self.source.key)
         return self._last_success
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import select
 
 from alerts.outbox import requeue
 from alerts.subscriptions import (
@@ -28,8 +27,9 @@ from alerts.subscriptions import (
 from newswatch.app import App
 from newswatch.cli.common import emit_rows, format_option, pass_app
 from newswatch.wiring import mail_config
+from storage import outbox
 from storage.db import session_scope
-from storage.models import OutboxMessage, Subscription
+from storage.subscriptions import Subscription
 
 if TYPE_CHECKING:
     from alerts.config import MailConfig
@@ -289,7 +289,7 @@ def _dry_run(app: App, mail: MailConfig, frequency: str | None) -> list[dict[str
 
     rows: list[dict[str, object]] = []
     with app.sessions() as session:
-        for sub in session.scalars(active_subscriptions(frequency)):
+        for sub in active_subscriptions(session, frequency):
             count = len(select_pending(session, sub, alert_backfill=mail.alert_backfill).items)
             if count:
                 rows.append({"subscription": sub.id, "email": sub.email, "frequency": sub.frequency,
@@ -312,10 +312,8 @@ def digest_outbox(app: App, status: str | None, limit: int, fmt: str) -> None:
       newswatch digest outbox --status failed
     """
     with app.sessions() as session:
-        statement = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
-        if status:
-            statement = statement.where(OutboxMessage.status == status)
-        rows = [{col: getattr(m, col) for col in OUTBOX_COLUMNS} for m in session.scalars(statement)]
+        messages = outbox.newest(session, status=status or None, limit=limit)
+        rows = [{col: getattr(m, col) for col in OUTBOX_COLUMNS} for m in messages]
     emit_rows(rows, fmt, OUTBOX_COLUMNS)
 
 

@@ -17,12 +17,12 @@ from typing import IO, Any
 from urllib.parse import urldefrag
 
 import click
-from sqlalchemy import func, or_, select
 
 from newswatch.app import App
 from newswatch.cli.common import emit_rows, format_option, pass_app
 from newswatch.relative_dates import parse_date_filter
-from storage.models import Article, CrawlRun
+from storage import articles, crawl_runs
+from storage.models import Article
 from storage.search import (
     EXPORT_COLUMNS,
     QueryError,
@@ -222,10 +222,8 @@ def find_article(session: Any, id_or_url: str) -> Article | None:
     """An article by id or by URL (canonical or as fetched), forgiving slash, fragment and scheme."""
     text = id_or_url.strip()
     if text.isdigit():
-        return session.get(Article, int(text))
-    variants = _url_variants(text)
-    stmt = select(Article).where(or_(Article.canonical_url.in_(variants), Article.url.in_(variants)))
-    return session.scalars(stmt.order_by(Article.id).limit(1)).first()
+        return articles.get(session, int(text))
+    return articles.find_by_url(session, _url_variants(text))
 
 
 def _article_dict(article: Article) -> dict[str, Any]:
@@ -381,15 +379,8 @@ def stats_cmd(app: App, fmt: str) -> None:
       newswatch stats --format json
     """
     with app.sessions() as session:
-        per_source = session.execute(
-            select(Article.source, func.count(), func.max(Article.published_at)).group_by(Article.source)
-        ).all()
-        newest_run = select(CrawlRun.source, func.max(CrawlRun.id).label("id")).group_by(CrawlRun.source)
-        newest = newest_run.subquery()
-        runs = {
-            run.source: run
-            for run in session.scalars(select(CrawlRun).join(newest, CrawlRun.id == newest.c.id))
-        }
+        per_source = articles.per_source(session)
+        runs = crawl_runs.latest_by_source(session, include_backfill=True)  # the run `status` shows too
     rows: dict[str, dict[str, Any]] = {}
     for source, count, newest_published in per_source:
         rows[source] = {"source": source, "articles": count, "newest_published": _iso(newest_published)}

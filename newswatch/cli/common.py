@@ -13,6 +13,7 @@ import click
 
 from newswatch.app import App
 from newswatch.config import ConfigError
+from storage.migrate import SchemaNotCurrentError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,7 +46,10 @@ def pass_app(func: F) -> F:
         holder = click.get_current_context().find_object(AppHolder)
         if holder is None:  # invoked outside the group, e.g. in a unit test
             holder = AppHolder(None)
-        return func(holder.get(), *args, **kwargs)
+        try:
+            return func(holder.get(), *args, **kwargs)
+        except SchemaNotCurrentError as exc:  # a read-only command on an old or empty database
+            raise click.ClickException(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]
 

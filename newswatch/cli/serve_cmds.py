@@ -12,14 +12,14 @@ import sys
 from typing import Any
 
 import click
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from newswatch.app import App
 from newswatch.cli.common import emit_rows, format_option, pass_app
 from newswatch.config import Settings
 from newswatch.wiring import mail_config
 from scheduler.config import ClusterConfig, ServiceConfig
+from storage.db import url_without_password
+from storage.errors import OperationalError
 
 STATUS_COLUMNS = ["source", "last_run_at", "last_status", "last_new_items", "consecutive_failures",
                   "next_run_at", "interval_minutes", "enabled"]  # fmt: skip
@@ -153,7 +153,7 @@ def serve(app: App, standby: bool, lease_seconds: float, heartbeat_seconds: floa
 
 def _safe_url(url: str) -> str:
     """The database URL without its password, for messages."""
-    return str(make_url(url).render_as_string(hide_password=True))
+    return url_without_password(url)
 
 
 @click.command("status")
@@ -162,8 +162,10 @@ def _safe_url(url: str) -> str:
 def status(app: App, fmt: str) -> None:
     """Show each source's health: last run, its result, new items, failures in a row, next run.
 
-    The next run is the last run plus the source's interval (now, when that is past: the service
-    runs overdue sources at once). Failing sources are marked once they reach failure_threshold.
+    The last run is the latest of any kind, a backfill included (as `sources list`, `stats` and the
+    web show it). The next run is the last scheduled run plus the source's interval (now, when that is
+    past: the service runs overdue sources at once); a backfill does not move it. Failing sources are
+    marked once they reach failure_threshold.
 
     \b
     Example:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from sqlalchemy import func, select
 
 from newswatch.app import App
 from newswatch.cli.common import emit_rows, format_option, pass_app
 from newswatch.cli.crawl_cmds import registry_of
-from storage.models import CrawlRun
+from storage import crawl_runs
+from storage.crawl_runs import CrawlRun
 
 LIST_COLUMNS = [
     "key",
@@ -36,13 +36,9 @@ def sources_group() -> None:
 
 
 def last_runs(app: App) -> dict[str, CrawlRun]:
-    """The newest CrawlRun per source (one query)."""
+    """The latest CrawlRun per source, backfills included (the run ``status``, ``stats`` and /sources show)."""
     with app.sessions() as session:
-        newest = (
-            select(CrawlRun.source, func.max(CrawlRun.id).label("id")).group_by(CrawlRun.source).subquery()
-        )
-        runs = session.scalars(select(CrawlRun).join(newest, CrawlRun.id == newest.c.id))
-        return {run.source: run for run in runs}
+        return crawl_runs.latest_by_source(session, include_backfill=True)
 
 
 @sources_group.command("list")

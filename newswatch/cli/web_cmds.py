@@ -55,7 +55,6 @@ def web(app: App, host: str | None, port: int | None) -> None:
     settings = app.settings
     host = host or settings.web.host
     port = settings.web.port if port is None else port
-    app.ensure_schema()  # a new, empty archive should show an empty page, not an error
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(
             f"newswatch web: warning: listening on {host} without authentication: anyone who can reach this "
@@ -73,6 +72,8 @@ def serve_web(app: App, host: str, port: int) -> None:
     from storage.db import make_session_factory
 
     settings = app.settings
+    # the writable engine, for POST /unsubscribe/<token> only (checks the schema is current)
+    write_sessions = app.sessions
     try:
         engine = make_readonly_engine(settings.database_url)
     except FileNotFoundError as exc:
@@ -82,7 +83,7 @@ def serve_web(app: App, host: str, port: int) -> None:
         sources=source_labels(settings.sources),
         page_size=settings.web.page_size,
         public_url=settings.alerts.public_url,
-        write_sessions=app.sessions,  # the writable engine, for POST /unsubscribe/<token> only
+        write_sessions=write_sessions,
     )
     sock = _bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]

@@ -15,7 +15,6 @@ from typing import Any
 
 import jinja2
 from markupsafe import Markup
-from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -28,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from newswatch.web import routes_api, routes_ops, routes_pages, routes_unsubscribe
 from newswatch.web.archive import QueryError
 from newswatch.web.params import BadRequest
+from storage.db import SessionFactory
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -47,14 +47,14 @@ LANGUAGES = {"en": "English", "ru": "Russian", "tg": "Tajik"}
 class WebContext:
     """What every handler needs, hung on ``app.state.web``."""
 
-    sessions: sessionmaker[Session]
+    sessions: SessionFactory
     sources: dict[str, str]
     page_size: int
     public_url: str | None
     templates: Jinja2Templates
     languages: dict[str, str] = field(default_factory=lambda: dict(LANGUAGES))
     # Writable, used only by the one-click unsubscribe (routes_unsubscribe); None disables it.
-    write_sessions: sessionmaker[Session] | None = None
+    write_sessions: SessionFactory | None = None
 
 
 class SecurityHeaders:
@@ -147,12 +147,12 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    sessions: sessionmaker[Session],
+    sessions: SessionFactory,
     *,
     sources: dict[str, str] | None = None,
     page_size: int = 20,
     public_url: str | None = None,
-    write_sessions: sessionmaker[Session] | None = None,
+    write_sessions: SessionFactory | None = None,
 ) -> Starlette:
     """Build the ASGI app.
 

@@ -1,7 +1,7 @@
 """The few reads the web layer makes besides search: one article, its duplicates, source health, weekly counts.
 
-Search itself belongs to ``storage.search``; these are small, index-backed lookups that only the
-pages and the API need, kept here so storage does not grow presentation-shaped queries.
+Search itself belongs to ``storage.search`` and every statement to ``storage``; this module shapes
+what those small, index-backed lookups return into what the pages and the API show.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from storage.models import Article, CrawlRun, SourceState
+from storage import articles, crawl_runs, source_state
+from storage.db import Session
+from storage.models import Article
 from storage.types import utcnow
 
 RELATED_LIMIT = 50
@@ -85,26 +84,12 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 
 def get_article(session: Session, article_id: int) -> Article | None:
-    return session.get(Article, article_id)
+    return articles.get(session, article_id)
 
 
 def related_articles(session: Session, article: Article) -> list[RelatedArticle]:
-    """Articles reporting the same story: its duplicates, or its original and the original's other duplicates.
-
-    Two index lookups: an ``id = x OR duplicate_of = x`` predicate makes SQLite scan the whole table,
-    which costs seconds on a million articles.
-    """
-    original_id = article.duplicate_of or article.id
-    columns = (Article.id, Article.url, Article.source, Article.title, Article.published_at)
-    is_duplicate = Article.duplicate_of == original_id
-    if session.get_bind().dialect.name == "sqlite":
-        # ANALYZE sees a column that is almost all NULL and estimates every lookup as a full scan;
-        # unlikely() tells SQLite the match is rare, so it uses ix_article_duplicate_of.
-        is_duplicate = func.unlikely(is_duplicate)
-    duplicates = select(*columns).where(is_duplicate, Article.id != article.id)
-    rows = list(session.execute(duplicates.limit(RELATED_LIMIT)).all())
-    if article.duplicate_of:
-        rows += session.execute(select(*columns).where(Article.id == original_id)).all()
+    """Articles reporting the same story: its duplicates, or its original and the original's other duplicates."""
+    original_id, rows = articles.same_story(session, article, RELATED_LIMIT)
     rows.sort(key=lambda row: (row[4] is None, row[4] or _EPOCH, row[0]))
     return [
         RelatedArticle(id_, url, source, title, published, is_original=id_ == original_id)
@@ -115,43 +100,24 @@ def related_articles(session: Session, article: Article) -> list[RelatedArticle]
 def known_sources(session: Session, registry: dict[str, str]) -> dict[str, str]:
     """Registry sources plus any source that has crawl history (a source removed from the registry still shows)."""
     names = dict(registry)
-    seen = [
-        *session.scalars(select(CrawlRun.source).distinct()),
-        *session.scalars(select(SourceState.source)),
-    ]
-    for name in sorted(set(seen)):
+    for name in sorted(crawl_runs.sources_with_history(session)):
         names.setdefault(name, name)
     return dict(sorted(names.items()))
 
 
 def source_health(session: Session, registry: dict[str, str]) -> list[SourceHealth]:
-    """One row per known source with its latest run (by start time) and failure streak."""
+    """One row per known source with its latest run (backfills included, as in ``newswatch status``) and
+    failure streak."""
     sources = known_sources(session, registry)
     health = {name: SourceHealth(name=name, label=label) for name, label in sources.items()}
-    latest = (
-        select(CrawlRun.source, func.max(CrawlRun.started_at).label("started"))
-        .group_by(CrawlRun.source)
-        .subquery()
-    )
-    runs = session.execute(
-        select(CrawlRun)
-        .join(latest, (CrawlRun.source == latest.c.source) & (CrawlRun.started_at == latest.c.started))
-        .order_by(CrawlRun.id)
-    ).scalars()
-    for run in runs:
+    for run in crawl_runs.latest_by_source(session, include_backfill=True).values():
         row = health[run.source]
         row.last_run_at, row.last_finished_at, row.last_status = run.started_at, run.finished_at, run.status
         row.last_items_new, row.last_errors = run.items_new, run.errors
-    for state in session.scalars(select(SourceState)):
+    for state in source_state.states(session).values():
         row = health[state.source]
         row.consecutive_failures, row.last_success_at = state.consecutive_failures, state.last_success_at
     return list(health.values())
-
-
-def _day_expression(session: Session) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", Article.published_at), "YYYY-MM-DD")
-    return func.strftime("%Y-%m-%d", Article.published_at)
 
 
 def _monday(day: dt.date) -> dt.date:
@@ -165,21 +131,15 @@ def weekly_counts(session: Session, weeks: int = 12, now: dt.datetime | None = N
     folded into Monday-based weeks here because week numbering differs between the backends.
     """
     now = now or utcnow()
-    newest = session.scalar(select(func.max(Article.published_at)).where(Article.published_at <= now))
+    newest = articles.newest_published(session, not_after=now)
     end = _monday((newest or now).date())
     first = end - dt.timedelta(weeks=weeks - 1)
     mondays = [first + dt.timedelta(weeks=i) for i in range(weeks)]
     start = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC)
     stop = dt.datetime.combine(end + dt.timedelta(days=7), dt.time.min, tzinfo=dt.UTC)
-    day = _day_expression(session)
-    rows = session.execute(
-        select(Article.source, day, func.count())
-        .where(Article.published_at >= start, Article.published_at < stop)
-        .group_by(Article.source, day)
-    )
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * weeks)
-    for source, day_text, count in rows:
-        index = (_monday(dt.date.fromisoformat(day_text)) - first).days // 7
+    for source, day, count in articles.published_per_day(session, start, stop):
+        index = (_monday(day) - first).days // 7
         if 0 <= index < weeks:
             counts[source][index] += count
     return WeeklyCounts(weeks=mondays, counts=dict(sorted(counts.items())))

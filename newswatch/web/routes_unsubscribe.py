@@ -15,16 +15,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from alerts.subscriptions import SubscriptionView, unsubscribe
+from storage import subscriptions
 from storage.db import session_scope
-from storage.models import Subscription
+from storage.errors import OperationalError
 
 if TYPE_CHECKING:
     from newswatch.web.app import WebContext
@@ -73,7 +72,7 @@ def _confirmation(request: Request) -> Response:
     web = _web(request)
     token = _token_or_404(request)
     with web.sessions() as session:
-        found = session.scalar(select(Subscription).where(Subscription.unsubscribe_token == token))
+        found = subscriptions.by_token(session, token)
         subscription = SubscriptionView.of(found) if found is not None else None
     if subscription is None:
         raise HTTPException(404, UNKNOWN)

@@ -2,8 +2,8 @@
 
 The crawler gets a :class:`CrawlArchive` from whoever starts the crawl (``crawler.runner`` builds one
 from the database URL) and never sees an engine, a statement or a migration: the schema is brought up
-to date by the commands that may change it (``db upgrade``, ``serve``, ``crawl``, ``demo``), not by
-every crawl.
+to date by the commands that may change it (``db upgrade``, ``serve``, ``crawl``, ``demo``, and a bare
+``scrapy crawl``), not by every crawl.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from storage.db import (
     session_scope,
     upsert_statement,
 )
+from storage.migrate import ensure_current
 from storage.models import Article, HttpValidator
 from storage.records import ArticleRecord, CrawlSummary, UpsertOutcome
 from storage.types import utcnow
@@ -84,9 +85,13 @@ class CrawlArchive:
         self._engine = engine  # disposed by close() when this archive opened it
 
     @classmethod
-    def connect(cls, database_url: str) -> CrawlArchive:
-        """Open the database at ``database_url`` (already migrated: this never changes the schema)."""
+    def connect(cls, database_url: str, *, migrate: bool = False) -> CrawlArchive:
+        """Open the database at ``database_url``. It must be at the current schema unless ``migrate``:
+        only a crawl *command* migrates (``newswatch crawl`` before it starts the crawl, a bare
+        ``scrapy crawl NAME`` here), never the crawl runner or a scheduled crawl's child."""
         engine = make_engine(database_url)
+        if migrate:
+            ensure_current(engine)
         return cls(make_session_factory(engine), engine)
 
     def close(self) -> None:

@@ -73,7 +73,8 @@ class NewswatchSpider(scrapy.Spider):
     """Base of all newswatch spiders: resolves its Source, holds its CrawlArchive, counts pages and failures.
 
     The archive comes from whoever starts the crawl (``crawler.runner`` passes ``archive=``); only a bare
-    ``scrapy crawl NAME`` makes the spider connect to NEWSWATCH_DATABASE_URL itself (never migrating).
+    ``scrapy crawl NAME`` makes the spider connect to NEWSWATCH_DATABASE_URL itself (and, being the
+    crawl command then, bring the schema up to date).
     """
 
     name = ""  # abstract: not listed by `scrapy list`

@@ -13,9 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SessionFactory = sessionmaker[Session]  # for callers outside storage, which do not import SQLAlchemy
-
-# What callers outside storage/ hold: they pass these around without importing SQLAlchemy themselves.
-SessionFactory = sessionmaker[Session]
 __all__ = ["Engine", "Session", "SessionFactory", "is_postgres", "make_engine", "make_session_factory",
            "optimize", "rowcount", "session_scope", "upsert_statement", "url_without_password"]  # fmt: skip
 

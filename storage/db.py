@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -69,6 +68,8 @@ def is_postgres(engine_or_session: Engine | Session) -> bool:
 
 def upsert_statement(session: Session, table: Any) -> Any:
     """``INSERT`` with ``ON CONFLICT`` support for this session's backend (both dialects spell it alike)."""
+    from sqlalchemy.dialects import postgresql, sqlite  # only writers need them, not every `newswatch` start
+
     return (postgresql.insert if is_postgres(session) else sqlite.insert)(table)
 
 

@@ -12,10 +12,9 @@ import zlib
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.db import is_postgres, rowcount
+from storage.db import is_postgres, rowcount, upsert_statement
 from storage.models import Article, ArticleRaw, ArticleTag
 from storage.records import ArticleRecord, UpsertOutcome
 from storage.stemming import stem_text
@@ -34,7 +33,8 @@ RAW_ZLIB_LEVEL = 1
 
 
 def _insert_for(session: Session):  # type: ignore[no-untyped-def]
-    return postgresql.insert if is_postgres(session) else sqlite.insert
+    # The dialect's INSERT .. ON CONFLICT, loaded only when writing (reading commands stay light).
+    return lambda table: upsert_statement(session, table)
 
 
 def _row(record: ArticleRecord, crawl_run_id: int | None, backfill: bool) -> dict[str, object]:

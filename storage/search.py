@@ -28,7 +28,6 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.orm import Session
 
-from storage.db import is_postgres
 from storage.filter_values import UnknownFilterValue, check_filters
 from storage.models import Article, ArticleTag
 from storage.query import Query, QueryError, parse_query
@@ -157,7 +156,7 @@ def _split_markers(snippet: str) -> list[str]:
 
 
 def _is_pg(session: Session) -> bool:
-    return is_postgres(session)
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _aware(value: dt.datetime | None, name: str) -> dt.datetime | None:

@@ -84,10 +84,8 @@ def test_search_json_has_the_documented_fields_and_marks_matches(runner: CliRunn
     result = run(runner, "search", "Душанбе", "--format", "json")
     assert result.exit_code == 0, result.output
     hits = json.loads(result.stdout)
-    assert [h["source"] for h in hits] == ["avesta", "khovar"] or {h["source"] for h in hits} == {
-        "avesta",
-        "khovar",
-    }
+    # one hit from each source; their order is the ranking's business, not this test's
+    assert sorted(h["source"] for h in hits) == ["avesta", "khovar"]
     first = next(h for h in hits if h["source"] == "avesta")
     assert {"id", "url", "source", "title", "published_at", "snippet", "score", "tags"} <= first.keys()
     assert first["published_at"] == "2024-04-30T09:00:00+00:00"

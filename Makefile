@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test test-fast demo install lint typecheck bench clean
+.PHONY: test test-fast test-lowest demo install lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP) lint typecheck
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest $(XDIST) -q -m "not slow and not chromium and not kill9 and not postgres"
 
+# The fast tests on the lowest dependency versions pyproject.toml allows (a separate .venv-lowest).
+test-lowest: $(STAMP)
+	scripts/test-lowest-deps
+
 demo: $(STAMP)
 	$(BIN)/newswatch demo
 
@@ -41,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/search.py --n 100000
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) .venv-lowest var .pytest_cache

@@ -10,7 +10,11 @@ NEWSPIDER_MODULE = "crawler.spiders"
 
 # Politeness: robots.txt, a self-describing User-Agent, AutoThrottle and modest concurrency.
 ROBOTSTXT_OBEY = True
-USER_AGENT = "newswatch/0.1 (+mailto:newswatch-admin@example.org)"
+# The product token and the operator's contact, kept apart so newswatch.toml can change either
+# ([crawl] user_agent / contact); newswatch.config.CrawlSettings takes its defaults from here.
+AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
+CONTACT = "newswatch-admin@example.org"
+# USER_AGENT (both together) is set below user_agent(), which builds it.
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
@@ -82,6 +86,9 @@ def user_agent(agent: str, contact: str | None) -> str:
     if agent.endswith(")"):
         return f"{agent[:-1]}; {contact})"
     return f"{agent} ({contact})"
+
+
+USER_AGENT = user_agent(AGENT, CONTACT)
 
 
 def overlay(options: dict | None) -> dict:

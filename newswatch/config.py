@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from crawler import settings as crawl_defaults
+
 DEFAULT_CONFIG_FILE = "newswatch.toml"
 CONFIG_ENV = "NEWSWATCH_CONFIG"
 SECRET_ENV = {"smtp.password": "NEWSWATCH_SMTP_PASSWORD"}
@@ -30,18 +32,23 @@ class _Section(BaseModel):
 class CrawlSettings(_Section):
     """How politely and how hard we fetch."""
 
-    user_agent: str = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
-    contact: str = "newswatch-admin@example.org"
-    obey_robots: bool = True
-    concurrent_requests: int = Field(default=8, ge=1, le=64)
-    concurrent_per_domain: int = Field(default=2, ge=1, le=16)
-    download_delay: float = Field(default=0.5, ge=0)
-    download_timeout: float = Field(default=30, gt=0)
-    max_response_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
-    retry_times: int = Field(default=3, ge=0, le=10)
-    autothrottle: bool = True
-    max_pages: int = Field(default=3, ge=1, description="listing pages per scheduled (incremental) run")
-    backfill_max_pages: int = Field(default=50, ge=1)
+    # Defaults live once, in crawler/settings.py (what `scrapy crawl` from the project root uses too).
+    user_agent: str = crawl_defaults.AGENT
+    contact: str = crawl_defaults.CONTACT
+    obey_robots: bool = crawl_defaults.ROBOTSTXT_OBEY
+    concurrent_requests: int = Field(default=crawl_defaults.CONCURRENT_REQUESTS, ge=1, le=64)
+    concurrent_per_domain: int = Field(default=crawl_defaults.CONCURRENT_REQUESTS_PER_DOMAIN, ge=1, le=16)
+    download_delay: float = Field(default=crawl_defaults.DOWNLOAD_DELAY, ge=0)
+    download_timeout: float = Field(default=crawl_defaults.DOWNLOAD_TIMEOUT, gt=0)
+    max_response_bytes: int = Field(default=crawl_defaults.DOWNLOAD_MAXSIZE, ge=1024)
+    retry_times: int = Field(default=crawl_defaults.RETRY_TIMES, ge=0, le=10)
+    autothrottle: bool = crawl_defaults.AUTOTHROTTLE_ENABLED
+    max_pages: int = Field(
+        default=crawl_defaults.NEWSWATCH_MAX_PAGES,
+        ge=1,
+        description="listing pages per scheduled (incremental) run",
+    )
+    backfill_max_pages: int = Field(default=crawl_defaults.NEWSWATCH_BACKFILL_MAX_PAGES, ge=1)
 
 
 class SmtpSettings(_Section):

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from newswatch.cli import cli
-from newswatch.config import ConfigError, load_settings
+from newswatch.config import ConfigError, CrawlSettings, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -94,3 +94,13 @@ def test_example_file_loads_and_lists_every_key() -> None:
         for key in section:
             if key != "password":
                 assert key in text, f"{name}.{key} missing from newswatch.example.toml"
+
+
+def test_crawl_defaults_are_the_crawlers_own() -> None:
+    """One User-Agent and one set of politeness defaults: newswatch.toml's [crawl] starts from crawler/settings.py."""
+    from crawler import settings as crawl_defaults
+
+    overlaid = crawl_defaults.overlay(CrawlSettings().model_dump())
+    assert overlaid["USER_AGENT"] == crawl_defaults.USER_AGENT
+    for key, setting in crawl_defaults.CRAWL_OPTION_SETTINGS.items():
+        assert overlaid[setting] == getattr(crawl_defaults, setting), key

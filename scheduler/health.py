@@ -126,6 +126,22 @@ def _queue(session: Session, to: str, subject: str, body: str, now: dt.datetime)
         return None
 
 
+DEGRADED = "degraded:"  # what crawler/spiders/ladder.py logs when an entry point failed and the ladder ran
+
+
+def degraded_note(log_excerpt: str | None) -> str | None:
+    """The run's "degraded: <entry> failed (<cause>), used <rung> <url>" line, from its log excerpt.
+
+    The discovery ladder logs it as a warning, which the run's excerpt keeps; reading it back from
+    there needs no column of its own. The last such line wins.
+    """
+    for line in reversed((log_excerpt or "").splitlines()):
+        at = line.find(DEGRADED)
+        if at >= 0:
+            return line[at:].strip()
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class SourceStatus:
     """One row of ``newswatch status``."""
@@ -141,6 +157,7 @@ class SourceStatus:
     alerted: bool
     next_run_at: dt.datetime | None
     running: bool
+    health: str | None = None  # "degraded: ..." when the last run fell back down the discovery ladder
 
     def as_row(self) -> dict[str, object]:
         return {
@@ -155,6 +172,7 @@ class SourceStatus:
             "alerted": self.alerted,
             "next_run_at": _iso(self.next_run_at),
             "running": self.running,
+            "health": self.health,
         }
 
 
@@ -206,6 +224,7 @@ def source_status(
                 alerted=bool(state and state.failing_alert_sent),
                 next_run_at=next_run,
                 running=bool(run and run.status == "running"),
+                health=degraded_note(run.log_excerpt) if run else None,
             )  # fmt: skip
         )
     return rows

@@ -41,6 +41,7 @@ from crawler.normalize import canonical_url, decode_html
 from crawler.parsers.layered import extract_article
 from crawler.parsers.site import SiteParser
 from crawler.sources import EntryPoint, Source, load_registry, load_site_parser
+from crawler.spiders.ladder import DiscoveryLadder
 from storage.crawl_state import CrawlArchive
 from storage.records import CrawlSummary
 
@@ -192,8 +193,12 @@ class NewswatchSpider(scrapy.Spider):
         self.crawler.signals.send_catch_log(newswatch_signals.fetch_failed, url=request.url, cause=cause)
 
 
-class ListingSpider(NewswatchSpider):
-    """Walks listing entry points page by page and fetches the articles not yet in the archive."""
+class ListingSpider(DiscoveryLadder, NewswatchSpider):
+    """Walks listing entry points page by page and fetches the articles not yet in the archive.
+
+    When an entry point fails (its first page, feed or sitemap), the discovery ladder takes over
+    (crawler/spiders/ladder.py).
+    """
 
     name = ""  # abstract: subclasses (osce, selector_listing, feed, sitemap) name themselves
 
@@ -220,6 +225,15 @@ class ListingSpider(NewswatchSpider):
                 "pages_walked": 1,
             },
         )
+
+    def errback(self, failure: Failure) -> Iterable[scrapy.Request]:  # type: ignore[override]
+        """Count the failure; when it was an entry point's first page, fall back down the ladder."""
+        super().errback(failure)
+        meta = failure.request.meta  # type: ignore[attr-defined]
+        robots_said_no = failure.check(IgnoreRequest) and not failure.check(HttpError)
+        if "entry_index" in meta and meta.get("pages_walked", 1) == 1 and not robots_said_no:
+            url = failure.request.url  # type: ignore[attr-defined]
+            yield from self.fall_back(url, describe_failure(failure, url))
 
     def listing_metadata(self, item: scrapy.Selector, response: Response) -> ListingHints:
         """Per-item metadata from the listing (date, content type, declared tags); site spiders override."""
@@ -267,6 +281,8 @@ class ListingSpider(NewswatchSpider):
             )
         all_known = bool(by_canonical) and known.issuperset(by_canonical)
         walked = response.meta["pages_walked"]
+        if not by_canonical and walked == 1:
+            yield from self.fall_back(response.url, "its selectors found no links")
         if (
             not by_canonical
             or walked >= self.max_pages

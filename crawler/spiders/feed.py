@@ -60,6 +60,7 @@ class FeedSpider(SelectorListingSpider):
         except FeedError as exc:
             logger.error("%s: %s is not a readable feed: %s", self.source.key, response.url, exc)
             self.count_error(response.url)
+            yield from self.fall_back(response.url, "not a feed")
             return
         self.keep_validators(response)
         items = [item for item in feed.entries if item.url]

@@ -163,6 +163,7 @@ class SitemapSpider(SelectorListingSpider):
         except SitemapError as exc:
             logger.error("%s: %s: %s", self.source.key, response.url, exc)
             self.count_error(response.url)
+            yield from self.fall_back(response.url, "not a sitemap")
             return
         self.keep_validators(response)
         if not sitemap.is_index:  # health: links listed, even if all are older than the cutoff

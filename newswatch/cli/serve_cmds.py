@@ -22,7 +22,7 @@ from storage.db import url_without_password
 from storage.errors import OperationalError
 
 STATUS_COLUMNS = ["source", "last_run_at", "last_status", "last_new_items", "consecutive_failures",
-                  "next_run_at", "interval_minutes", "enabled"]  # fmt: skip
+                  "next_run_at", "interval_minutes", "enabled", "health"]  # fmt: skip
 CRAWL_OPTION_KEYS = ("user_agent", "contact", "obey_robots", "concurrent_requests", "concurrent_per_domain",
                      "download_delay", "download_timeout", "max_response_bytes", "retry_times", "autothrottle")  # fmt: skip
 

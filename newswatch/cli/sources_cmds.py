@@ -9,6 +9,8 @@ import click
 from newswatch.app import App
 from newswatch.cli.common import emit_rows, format_option, pass_app
 from newswatch.cli.crawl_cmds import registry_of
+from newswatch.cli.sources_add import add_source
+from scheduler.health import degraded_note
 from storage import crawl_runs
 from storage.crawl_runs import CrawlRun
 
@@ -22,6 +24,7 @@ LIST_COLUMNS = [
     "parser",
     "last_crawl",
     "last_status",
+    "health",
 ]
 
 
@@ -71,6 +74,7 @@ def list_sources(app: App, fmt: str) -> None:
                 "parser": source.parser,
                 "last_crawl": run.started_at.isoformat(timespec="seconds") if run else None,
                 "last_status": run.status if run else None,
+                "health": degraded_note(run.log_excerpt) if run else None,
             }
         )
     emit_rows(rows, fmt, LIST_COLUMNS)
@@ -123,4 +127,5 @@ def check_sources_command(app: App, source_keys: tuple[str, ...], fmt: str) -> N
         raise SystemExit(1)
 
 
+sources_group.add_command(add_source)
 commands: list[click.Command] = [sources_group]

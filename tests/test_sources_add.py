@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+import crawler.subscribe  # noqa: F401 - trafilatura's import-time urllib3 SOCKS warning happens here, not in a test
 from crawler.sources import load_registry
 from newswatch.cli import cli
 from newswatch.replicas.server import ReplicaServer

@@ -8,6 +8,7 @@ from lxml import html as lxml_html
 from crawler.parsers import extract_generic
 from crawler.parsers.body import find_body, focus_document
 from crawler.parsers.boilerplate import drop_boilerplate_lines
+from crawler.parsers.teasers import prune_teasers
 
 STORY = [
     f"Paragraph {n} of the story: the council met on Tuesday and voted on the budget for the coming year, "
@@ -136,3 +137,46 @@ def test_a_body_made_of_repeated_lines_is_kept() -> None:
     verse = "Row, row, row your boat gently down the stream"
     lines = [verse, verse, verse, "Merrily merrily merrily life is but a dream"]
     assert drop_boilerplate_lines(lines) == lines
+
+
+def _teaser_page(teasers: str) -> str:
+    story = "".join(f"<p>{p}</p>" for p in STORY[:6])
+    return f"""<html><head><title>Council votes on budget</title></head><body><div class="page">
+<h1>Council votes on budget</h1><div class="story">{story}</div>{teasers}</div></body></html>"""
+
+
+def test_a_card_that_is_one_big_link_is_pruned() -> None:
+    card = (
+        '<div class="box"><ul><li><a href="/2024/other-story"><div><p><b>RISK REMAINS:</b> An official said the '
+        "ministry was on alert after a carrier group was detected south of the island on Monday, officials said "
+        "in a statement released to reporters in the capital late in the evening.</p></div></a></li></ul></div>"
+    )
+    tree = lxml_html.fromstring(_teaser_page(card))
+    assert prune_teasers(tree) == 1
+    assert "RISK REMAINS" not in tree.text_content()
+    assert STORY[0] in tree.text_content()
+    page = extract_generic(_teaser_page(card), "https://news.example/council")
+    assert page.body is not None and "RISK REMAINS" not in page.body and STORY[5] in page.body
+
+
+def test_sibling_headline_cards_are_pruned_but_the_body_is_kept() -> None:
+    cards = "".join(
+        f'<div class="story-block"><h4 class="heading"><a href="/opinion/{n}">Column {n} headline here</a></h4>'
+        f"<p>COLUMNIST {n} It is nice to think the city is a player on the world stage.</p></div>"
+        for n in range(3)
+    )
+    tree = lxml_html.fromstring(_teaser_page(f'<div class="group">{cards}</div>'))
+    assert prune_teasers(tree) == 3
+    assert "COLUMNIST" not in tree.text_content()
+    assert all(p in tree.text_content() for p in STORY[:6])
+
+
+def test_teaser_rules_never_remove_the_marked_body() -> None:
+    sections = "".join(
+        f'<div class="part"><h2><a href="/topic/{n}">Section {n}</a></h2><p>Short part {n} of the story.</p></div>'
+        for n in range(3)
+    )
+    tree = lxml_html.fromstring(f'<html><body><div class="article-body">{sections}</div></body></html>')
+    body = tree.xpath("//div[@class='article-body']")[0]
+    prune_teasers(tree, keep=[body])
+    assert body.getparent() is not None

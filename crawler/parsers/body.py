@@ -23,13 +23,14 @@ __all__ = ["BodyContainer", "find_body", "focus_document"]
 # A class or id token (lower-cased, '-' and '_' removed) that names an article body. Checked per token so
 # that "article-body-footer" or "post-content-related" do not count.
 _BODY_TOKEN_RE = re.compile(
-    r"^(?:[a-z]+)?(?:article|story|post|entry|news|blog|single|main|text|page|art)"
+    r"^(?:[a-z]+)?(?:article|story|post|entry|news|blog|single|main|text|page|art)(?:[a-z]{0,8}?)"
     r"(?:body|content|text|copy|inner)(?:wrapper|container|inner|main|v\d)?$"
     r"|^(?:articlebody|bodytext|bodycopy|contentbody|richtext|wysiwyg|textcontent|fieldbody|fieldnamebody)$"
 )
 _NOT_BODY_TOKEN_RE = re.compile(
     r"related|teaser|header|footer|meta|caption|sidebar|comment|share|social|promo|newsletter|"
-    r"author|byline|tags|widget|banner|nav|menu|breadcrumb|summary|intro|lead|title|gallery|list"
+    r"author|byline|tags|banner|nav|menu|breadcrumb|summary|intro|lead|title|gallery|list|image|photo|"
+    r"video|media|figure|embed|ad|info|box|card|aside|bottom|top|footnote|subscribe|paywall"
 )
 _TEXT_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "li", "blockquote", "pre", "td", "dd"})
 _MIN_BODY_CHARS = 200  # a container with less prose than this is a teaser or a widget, not the body

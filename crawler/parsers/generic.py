@@ -23,6 +23,7 @@ from crawler.normalize.text import normalize_body
 from crawler.parsers.body import find_body, focus_document
 from crawler.parsers.boilerplate import drop_boilerplate_lines
 from crawler.parsers.metadata import PageMetadata, extract_metadata
+from crawler.parsers.teasers import prune_teasers
 
 __all__ = ["extract_generic"]
 
@@ -86,6 +87,7 @@ def _extract_body(
     over the container alone is taken. Only a page with neither falls back to "too short to be the body".
     """
     container = find_body(tree)
+    prune_teasers(tree, keep=container.elements if container is not None else None)
     focus = focus_document(container) if container is not None else None  # before trafilatura prunes
     marked = _tokens(container.text()) if container is not None else None
     precise = _run_trafilatura(tree, url, favor_precision=True)
@@ -127,7 +129,11 @@ def _extract_body(
 def _balanced(html: str, url: str) -> trafilatura.settings.Document | None:
     """trafilatura's balanced pass on a fresh tree (the precision pass pruned the first one)."""
     fresh = _parse(html)
-    return _run_trafilatura(fresh, url, favor_precision=False) if fresh is not None else None
+    if fresh is None:
+        return None
+    container = find_body(fresh)
+    prune_teasers(fresh, keep=container.elements if container is not None else None)
+    return _run_trafilatura(fresh, url, favor_precision=False)
 
 
 _WORDS_RE = re.compile(r"\w+")

@@ -180,3 +180,14 @@ def test_teaser_rules_never_remove_the_marked_body() -> None:
     body = tree.xpath("//div[@class='article-body']")[0]
     prune_teasers(tree, keep=[body])
     assert body.getparent() is not None
+
+
+def test_prose_only_the_marked_body_pass_kept_is_added_in_its_place() -> None:
+    from crawler.parsers.generic import _with_prose_of
+
+    explainer = "Nato, the North Atlantic Treaty Organization, is a military alliance founded in 1949 by twelve countries."
+    precise = "\n".join([STORY[0], STORY[1]])
+    focused = "\n".join([STORY[0], "What is Nato?", explainer, "Share this article", STORY[1]])
+    assert _with_prose_of(precise, focused).split("\n") == [STORY[0], explainer, STORY[1]]
+    # Segmented differently (a precise line the focused pass does not have): keep the precise text as is.
+    assert _with_prose_of(precise + "\nOnly here", focused) == precise + "\nOnly here"

@@ -105,18 +105,21 @@ def _extract_body(
             default=precise,
         )
     if marked is not None and focus is not None:
-        if precise_text and _recall(precise_text, marked) >= _MIN_SHARE_OF_MARKED:
-            return precise
         focused = _run_trafilatura(focus, url, favor_precision=False)
         focused_text = (focused.text if focused is not None else None) or ""
         if not precise_text:
             return focused if focused_text else precise
         if (
-            focused is not None
-            and _recall(focused_text, _tokens(precise_text)) >= _MIN_INSIDE_FOCUS
-            and len(precise_text) < _MAX_FRAGMENT_SHARE * len(focused_text)
+            precise is None
+            or focused is None
+            or _recall(focused_text, _tokens(precise_text)) < _MIN_INSIDE_FOCUS
         ):
-            return focused
+            return precise  # the two passes disagree on where the article is: trust the precise one
+        if _recall(precise_text, marked) < _MIN_SHARE_OF_MARKED and len(
+            precise_text
+        ) < _MAX_FRAGMENT_SHARE * len(focused_text):
+            return focused  # the precise pass kept a fragment of the marked body
+        precise.text = _with_prose_of(precise_text, focused_text)
         return precise
     if len(precise_text) >= _MIN_PRECISE_BODY:
         return precise
@@ -124,6 +127,33 @@ def _extract_body(
     if balanced is None or not balanced.text:
         return precise
     return balanced if len(balanced.text) > len(precise_text) else precise
+
+
+_PROSE_END_RE = re.compile(r"[.!?…\"”»)]$")
+_MIN_PROSE_CHARS = 100
+_MIN_PROSE_WORDS = 12
+
+
+def _with_prose_of(precise_text: str, focused_text: str) -> str:
+    """The precise text plus the full sentences that only the pass over the marked body kept, in its order.
+
+    Inside the marked body the precision pass also drops real paragraphs (bare text in a ``<div>``, an
+    explainer box); a block of full sentences there is prose, while the widgets it rightly dropped are
+    short labels and link lists.
+    """
+    kept = {line.strip() for line in precise_text.split("\n") if line.strip()}
+    focused_lines = [line.strip() for line in focused_text.split("\n") if line.strip()]
+    if not kept <= set(focused_lines):
+        return precise_text  # different segmentation: merging would duplicate text
+    return "\n".join(line for line in focused_lines if line in kept or _is_prose(line))
+
+
+def _is_prose(line: str) -> bool:
+    return (
+        len(line) >= _MIN_PROSE_CHARS
+        and len(line.split()) >= _MIN_PROSE_WORDS
+        and _PROSE_END_RE.search(line) is not None
+    )
 
 
 def _balanced(html: str, url: str) -> trafilatura.settings.Document | None:

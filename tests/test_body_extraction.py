@@ -191,3 +191,42 @@ def test_prose_only_the_marked_body_pass_kept_is_added_in_its_place() -> None:
     assert _with_prose_of(precise, focused).split("\n") == [STORY[0], explainer, STORY[1]]
     # Segmented differently (a precise line the focused pass does not have): keep the precise text as is.
     assert _with_prose_of(precise + "\nOnly here", focused) == precise + "\nOnly here"
+
+
+def test_an_embedded_tweet_inside_the_article_is_kept() -> None:
+    tweet = (
+        '<blockquote class="twitter-tweet"><p lang="en" dir="ltr">There is no place for hate on our streets and '
+        "be in no doubt: anyone who brings violence will face the full force of the law.</p>&mdash; Police Chief "
+        '(@chief) <a href="https://twitter.com/chief/status/1">August 3, 2024</a></blockquote>'
+    )
+    story = "".join(f"<p>{p}</p>" for p in STORY[:3]) + tweet + "".join(f"<p>{p}</p>" for p in STORY[3:6])
+    html = f"""<html><head><title>Council votes on budget</title></head><body>
+<article><h1>Council votes on budget</h1><div class="article-body">{story}</div></article></body></html>"""
+    page = extract_generic(html, "https://news.example/council")
+    assert page.body is not None
+    assert "There is no place for hate on our streets" in page.body
+    assert STORY[0] in page.body and STORY[5] in page.body
+
+
+def test_a_read_also_list_of_headline_links_is_pruned_but_a_menu_is_left_to_the_extractor() -> None:
+    read_also = "".join(
+        f'<li><a href="/2024/{n}">Budget: what the new spending plan means for region {n}</a></li>'
+        for n in range(3)
+    )
+    menu = '<li><a href="/">Home</a></li><li><a href="/news">News</a></li>'
+    tree = lxml_html.fromstring(_teaser_page(f"<ul>{read_also}</ul><ul>{menu}</ul>"))
+    assert prune_teasers(tree) == 1
+    assert "what the new spending plan means" not in tree.text_content()
+    assert "Home" in tree.text_content()
+
+
+def test_affiliate_copyright_and_also_on_lines_are_boilerplate() -> None:
+    lines = [
+        STORY[0],
+        "We independently select everything we recommend. Buying through us may earn us a commission.",
+        "Copyright © 2015, Example Media, Inc.",
+        "Also on rt.com Journalists threatened with arrests as the purge continues",
+        "Get the latest news from example.com in your inbox.",
+        STORY[1],
+    ]
+    assert drop_boilerplate_lines(lines) == [STORY[0], STORY[1]]

@@ -24,7 +24,7 @@ _OPENERS_RE = re.compile(
     r"advertisement$|sponsored(?: content)?$|share (?:this|on)\b|follow (?:us|\w+(?:\.\w+)* on)\b|"
     r"sign up (?:for|to)\b|subscribe to\b|get (?:our|the) .{0,40}newsletter|"
     r"(?:got|have|do you have) a (?:story|tip|news tip)\b|send (?:us )?(?:your )?(?:tips|news tips)\b|"
-    r"all rights reserved|click here to\b|"
+    r"all rights reserved|click here to\b|copyright\b|©|also on \w+(?:\.\w+)+\b|"
     # Russian
     r"теги\s*:|метки\s*:|тэги\s*:|читайте также|читать также|смотрите также|см\. также|"
     r"подписывайтесь|подпишитесь|реклама$|поделиться|следите за (?:нами|новостями)|"
@@ -35,8 +35,9 @@ _OPENERS_RE = re.compile(
 )
 # A sentence asking the reader to subscribe or write in, anywhere in a short line.
 _CALLS_RE = re.compile(
-    r"\bnewsletter\b.*\b(?:sign up|subscribe)\b|\b(?:sign up|subscribe)\b.*\bnewsletter\b|"
-    r"\bget in touch with our news team\b|"
+    r"\bnewsletters?\b.*\b(?:sign up|subscribe)\b|\b(?:sign up|subscribe)\b.*\bnewsletters?\b|"
+    r"\bget in touch with our news team\b|\bin your inbox\b|"
+    r"\baffiliate (?:commission|links?)\b|\bearn (?:us )?(?:a|an) (?:small )?commission\b|"
     r"подпис\w+ на наш\w* (?:канал|телеграм|рассылк)",
     re.IGNORECASE,
 )
@@ -52,7 +53,8 @@ def _widget_like(line: str) -> bool:
         return False
     visible = [c for c in line if not c.isspace()]
     letters = sum(c.isalpha() for c in visible)
-    return len(line.split()) >= 3 and letters >= 0.8 * len(visible)
+    words = sum(word.strip(".,:;!?'\"()").isalpha() for word in line.split())
+    return words >= 2 and letters >= 0.8 * len(visible)
 
 
 def drop_boilerplate_lines(lines: list[str]) -> list[str]:

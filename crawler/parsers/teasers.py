@@ -5,7 +5,8 @@ columns", "More from the author", the next stories of a section), or a whole blo
 Their text reads like prose, so text-level filters keep them; their structure gives them away:
 
 * a link wrapping paragraphs or a heading with a summary (a card that is one big link), and
-* two or more sibling cards, each a short block whose heading is (or holds) a link.
+* two or more sibling cards, each a short block whose heading is (or holds) a link, and
+* a list whose every item is a headline-length link ("read also" lists inside the body).
 
 The body container itself is never pruned, nor anything holding it: a teaser rule must not swallow the
 article it sits in.
@@ -21,7 +22,9 @@ _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 _BLOCKS = frozenset({"p", "div", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article"})
 _CARD_TAGS = frozenset({"li", "article", "div", "section"})
 _MAX_CARD_CHARS = 400  # a teaser is a headline and a sentence or two; more is a section of the article
-_MIN_LINK_CARD_CHARS = 40  # a link around a short label (a button, an image credit) is not a card
+_MIN_LINK_CARD_CHARS = 40
+_MIN_HEADLINE_CHARS = 25  # shorter linked items are menus and tag lists (trafilatura drops those itself)
+_MIN_LINKED_SHARE = 0.8  # a link around a short label (a button, an image credit) is not a card
 
 
 def prune_teasers(tree: _Element, keep: list[_Element] | None = None) -> int:
@@ -39,6 +42,9 @@ def prune_teasers(tree: _Element, keep: list[_Element] | None = None) -> int:
             doomed.append(link)
     for parent in tree.iter():
         if not isinstance(parent.tag, str) or len(parent) < 2:
+            continue
+        if parent.tag in ("ul", "ol") and id(parent) not in protected and _is_headline_list(parent):
+            doomed.append(parent)
             continue
         cards = [child for child in parent if isinstance(child.tag, str) and _is_card(child)]
         if len(cards) >= 2:
@@ -77,6 +83,20 @@ def _is_card(element: _Element) -> bool:
     if not linked:
         return False
     return len(" ".join(element.text_content().split())) <= _MAX_CARD_CHARS
+
+
+def _is_headline_list(element: _Element) -> bool:
+    """A list whose every item is a headline-length link to another page ("more on this", "read also")."""
+    items = [li for li in element if isinstance(li.tag, str) and li.tag == "li"]
+    if len(items) < 2 or len(items) != len([c for c in element if isinstance(c.tag, str)]):
+        return False
+    for item in items:
+        text = " ".join(item.text_content().split())
+        links = [a for a in item.iter("a") if _points_elsewhere(a)]
+        linked = sum(len(" ".join(a.text_content().split())) for a in links)
+        if len(text) < _MIN_HEADLINE_CHARS or not links or linked < _MIN_LINKED_SHARE * len(text):
+            return False
+    return True
 
 
 def _detach(element: _Element) -> bool:

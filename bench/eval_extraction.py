@@ -66,7 +66,10 @@ BASELINE = REPO / "tests" / "extraction_baseline.json"
 CORPORA = ("regional", "readability", "fundus")
 # The gate's sample: every page of small corpora, every n-th page (sorted by path) of large ones.
 GATE_STRIDE = {"regional": 1, "readability": 4, "fundus": 6}
-FLOOR_MARGIN = 0.03  # floors sit this far under the measured figure
+# Floors sit this far under the measured figure. Extraction is deterministic for pinned library versions, so
+# the body figures get a tight margin (a real regression on one or two pages must fail the gate); title and
+# date rates move in steps of one page in ~30 (1/33 = 0.03), so they get one page of slack.
+FLOOR_MARGIN = {"f1": 0.01, "precision": 0.015, "recall": 0.015, "title_exact": 0.035, "date_match": 0.035}
 DATE_SLACK = dt.timedelta(hours=14)
 _DATE_ONLY_RE = re.compile(
     r"^\d{4}-\d{2}-\d{2}$"
@@ -327,7 +330,7 @@ def floors_from(results: dict[str, CorpusResult]) -> dict[str, object]:
         for key in ("f1", "precision", "recall", "title_exact", "date_match"):
             value = summary[key]
             if isinstance(value, float):
-                pinned[key] = max(0.0, round(value - FLOOR_MARGIN, 3))
+                pinned[key] = max(0.0, round(value - FLOOR_MARGIN[key], 3))
         floors[corpus] = pinned
     return {
         "about": "Floors for tests/test_extraction_quality.py: extract_generic on the gate sample "

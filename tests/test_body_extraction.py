@@ -230,3 +230,15 @@ def test_affiliate_copyright_and_also_on_lines_are_boilerplate() -> None:
         STORY[1],
     ]
     assert drop_boilerplate_lines(lines) == [STORY[0], STORY[1]]
+
+
+def test_text_the_page_hides_is_not_extracted_even_without_body_marks() -> None:
+    story = "".join(f"<p>{p}</p>" for p in STORY[:5])
+    hidden = (
+        '<p style="display: none;">Hidden promotional text that a reader never sees on this page at all.</p>'
+        '<p hidden="hidden">Hidden promotional text number two, also never shown to any reader of the page.</p>'
+    )
+    html = f"<html><head><title>Budget</title></head><body><div>{story}{hidden}<p>{STORY[5]}</p></div></body></html>"
+    page = extract_generic(html, "https://news.example/council")
+    assert page.body is not None and STORY[5] in page.body
+    assert "Hidden promotional text" not in page.body

@@ -18,7 +18,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from lxml.etree import _Element
 
-__all__ = ["BodyContainer", "find_body", "focus_document"]
+__all__ = ["BodyContainer", "drop_hidden", "find_body", "focus_document"]
 
 # A class or id token (lower-cased, '-' and '_' removed) that names an article body. Checked per token so
 # that "article-body-footer" or "post-content-related" do not count.
@@ -96,6 +96,19 @@ def focus_document(container: BodyContainer) -> lxml_html.HtmlElement:
     for hidden in [e for e in text.iter() if isinstance(e.tag, str) and _hidden(e)]:
         _drop(hidden)
     return root
+
+
+def drop_hidden(tree: _Element) -> None:
+    """Remove blocks the page hides from readers (``hidden`` attribute, inline ``display:none``)."""
+    for hidden in [e for e in tree.iter() if isinstance(e.tag, str) and _hidden_by_style(e)]:
+        _drop(hidden)
+
+
+def _hidden_by_style(element: _Element) -> bool:
+    """Hidden for sure: not ``aria-hidden``, which pages also put on visible decorative wrappers."""
+    if element.tag in ("html", "body"):
+        return False
+    return element.get("hidden") is not None or bool(_HIDDEN_STYLE_RE.search(element.get("style") or ""))
 
 
 def _drop(element: _Element) -> None:

@@ -20,7 +20,7 @@ from trafilatura.utils import load_html
 from crawler.items import ParsedPage
 from crawler.normalize.dateline import parse_dateline
 from crawler.normalize.text import normalize_body
-from crawler.parsers.body import find_body, focus_document
+from crawler.parsers.body import drop_hidden, find_body, focus_document
 from crawler.parsers.boilerplate import drop_boilerplate_lines
 from crawler.parsers.metadata import PageMetadata, extract_metadata
 from crawler.parsers.teasers import prune_teasers
@@ -88,6 +88,7 @@ def _extract_body(
     """
     container = find_body(tree)
     prune_teasers(tree, keep=container.elements if container is not None else None)
+    drop_hidden(tree)
     focus = focus_document(container) if container is not None else None  # before trafilatura prunes
     marked = _tokens(container.text()) if container is not None else None
     precise = _run_trafilatura(tree, url, favor_precision=True)

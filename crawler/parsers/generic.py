@@ -110,12 +110,16 @@ def _extract_body(
         focused_text = (focused.text if focused is not None else None) or ""
         if not precise_text:
             return focused if focused_text else precise
-        if (
-            precise is None
-            or focused is None
-            or _recall(focused_text, _tokens(precise_text)) < _MIN_INSIDE_FOCUS
-        ):
-            return precise  # the two passes disagree on where the article is: trust the precise one
+        if precise is None or focused is None:
+            return precise
+        if _recall(focused_text, _tokens(precise_text)) < _MIN_INSIDE_FOCUS:
+            # The two passes disagree on where the article is. Trust the precise one, unless it is a scrap
+            # (a standfirst and a subscription box) next to a marked body it barely touches.
+            if _recall(precise_text, marked) < _MIN_SHARE_OF_MARKED and len(
+                precise_text
+            ) < _SCRAP_SHARE * len(focused_text):
+                return focused
+            return precise
         if _recall(precise_text, marked) < _MIN_SHARE_OF_MARKED and len(
             precise_text
         ) < _MAX_FRAGMENT_SHARE * len(focused_text):
@@ -173,6 +177,7 @@ _MIN_RECALL_OF_DECLARED = 0.8
 _MIN_SHARE_OF_MARKED = 0.6  # precise text covering this share of the marked container's words is the body
 _MIN_INSIDE_FOCUS = 0.8  # ...and a precise text this much inside the focused one is a fragment of it
 _MAX_FRAGMENT_SHARE = 0.5  # ...when it is shorter than this share of the focused text
+_SCRAP_SHARE = 0.2  # a precise text this short beside the focused one is not a competing article
 
 
 def _tokens(text: str) -> Counter[str]:

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from bench.generate import INFLECTIONS, GeneratedArticle, _vocabularies, generate_articles
 from storage.db import make_engine
+from storage.facets import FACET_SAMPLE, facet_counts
 from storage.migrate import upgrade
 from storage.models import Article
 from storage.search import RANK_WINDOW, SearchFilters, search_articles
@@ -315,12 +316,27 @@ def _baseline_ms(session: Session, repeats: int) -> float:
     return statistics.median(own)
 
 
+def _time_facets(session: Session, queries: list[Any], repeats: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU ms of all four facets for every query (what the search page adds to a search)."""
+    wall: list[float] = []
+    cpu: list[float] = []
+    for _label, query, filters, _order in queries:
+        facet_counts(session, query, filters)
+        for _ in range(repeats):
+            t0, c0 = time.perf_counter(), time.process_time()
+            facet_counts(session, query, filters)
+            wall.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+    return wall, cpu
+
+
 def run_queries(url: str, label: str, queries: list[Any], repeats: int) -> None:
     engine = make_engine(url) if url.startswith("sqlite") else create_engine(url)
     with Session(engine) as session:
         count = session.scalar(select(func.count()).select_from(Article))
         baseline = _baseline_ms(session, repeats)
         timings, cpu, lines = _time_queries(session, queries, repeats)
+        facet_wall, facet_cpu = _time_facets(session, queries, max(1, repeats // 2))
     engine.dispose()
     ordered = sorted(timings)
     p50, p95 = statistics.median(ordered), _p95(ordered)
@@ -332,6 +348,11 @@ def run_queries(url: str, label: str, queries: list[Any], repeats: int) -> None:
         f"CPU p50 {cpu_p50:.1f} ms, p95 {cpu_p95:.1f} ms; "
         f"baseline 20-row id fetch {baseline:.2f} ms (p50 = {p50 / baseline:.0f}x baseline); "
         f"peak RSS {_peak_mb():,.0f} MB"
+    )
+    print(
+        f"{label}: facets (source, language, topic, month) wall p50 {statistics.median(facet_wall):.1f} ms, "
+        f"p95 {_p95(sorted(facet_wall)):.1f} ms; CPU p95 {_p95(sorted(facet_cpu)):.1f} ms "
+        f"(newest {FACET_SAMPLE:,} matches counted)"
     )
 
 
@@ -377,12 +398,46 @@ def recall_report(n: int, seed: int) -> list[str]:
                     f"after {len(after & truth) / max(len(truth), 1):.3f}  extra {len(after - truth):,}"
                 )
         engine.dispose()
+        lines.append(_index_sizes(path, n))
     for language, (truth_n, before_n, after_n, extra_n) in totals.items():
         lines.append(
             f"recall {language}: before {before_n / max(truth_n, 1):.3f}, after {after_n / max(truth_n, 1):.3f} "
             f"over {truth_n:,} (word, article) pairs; {extra_n:,} extra matches"
         )
     return lines
+
+
+def _index_sizes(path: str, n: int) -> str:
+    """FTS5 index bytes per article with the stem columns (now) and without (an index as before 0005)."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE VIRTUAL TABLE fts_before USING fts5(title, body, content='article', content_rowid='id', "
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
+    conn.execute("INSERT INTO fts_before(fts_before) VALUES ('rebuild')")
+    conn.commit()
+
+    def size(prefix: str) -> int:
+        query = "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE ? AND name NOT LIKE ?"
+        return int(
+            conn.execute(query, (prefix + "%", "fts_before%" if prefix == "article" else "")).fetchone()[0]
+        )
+
+    before, after = size("fts_before"), size("article_fts")
+    table = int(conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name = 'article'").fetchone()[0])
+    stems = conn.execute("SELECT sum(length(title_stems) + length(body_stems)) FROM article").fetchone()[0]
+    conn.close()
+    t0 = time.process_time()
+    for article in generate_articles(min(n, 2000), 99):
+        stem_text(article.title, article.language), stem_text(article.body, article.language)
+    stem_us = (time.process_time() - t0) / min(n, 2000) * 1e6
+    return (
+        f"index size: FTS5 {before / n:,.0f} bytes/article before (title, body), {after / n:,.0f} after "
+        f"(+ stem columns) = {after / max(before, 1):.2f}x; the article table holds {stems / n:,.0f} bytes/article "
+        f"of stem text (table {table / n:,.0f} bytes/article); stemming costs {stem_us:,.0f} us CPU per article"
+    )
 
 
 def _p95(ordered: list[float]) -> float:

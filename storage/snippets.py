@@ -8,12 +8,13 @@ each a walk over one body's words with cached stems.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from storage.query import Query
 from storage.stemming import normal_form, stem, words
 
 ELLIPSIS = "…"
+MAX_TEXT_CHARS = 20_000  # snippets come from the first 20,000 characters of very long bodies
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Highlighter:
     stems: frozenset[str]
     exact: frozenset[str]
     prefixes: tuple[str, ...]
+    _seen: dict[tuple[str, str | None], bool] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def for_query(cls, query: Query) -> Highlighter:
@@ -43,6 +45,14 @@ class Highlighter:
         return cls(frozenset(stems), frozenset(exact), tuple(prefixes))
 
     def matches(self, token: str, language: str | None) -> bool:
+        """Whether a word as written matches (memoised: an article repeats its words)."""
+        key = (token, language)
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = self._matches(token, language)
+        return found
+
+    def _matches(self, token: str, language: str | None) -> bool:
         word = normal_form(token)
         if word in self.exact or (self.prefixes and word.startswith(self.prefixes)):
             return True
@@ -50,6 +60,7 @@ class Highlighter:
 
     def snippet(self, text: str, language: str | None, tokens: int, start: str, end: str) -> str:
         """The ``tokens``-word passage of ``text`` with the most matches, matches between start/end."""
+        text = text[:MAX_TEXT_CHARS]
         spans = [(m.start(), m.end(), self.matches(m.group(), language)) for m in words(text)]
         if not spans:
             return ""

@@ -85,7 +85,7 @@ FACETS_PARAMETER: dict[str, Any] = {
     "required": False,
     "description": (
         "Comma-separated facets to count for this search: source, language, topic (OSCE field of work), "
-        "month. Counted over the newest 5,000 matches; beyond that facets_estimated is true."
+        "month. Counted over the newest 2,000 matches; beyond that facets_estimated is true."
     ),
     "schema": {"type": "string", "maxLength": 64},
 }
@@ -160,7 +160,7 @@ SCHEMAS: dict[str, Any] = {
             },
             "facets_estimated": {
                 "type": "boolean",
-                "description": "true when the search has more matches than were counted (the newest 5,000)",
+                "description": "true when the search has more matches than were counted (the newest 2,000)",
             },
         },
     },

@@ -63,3 +63,18 @@ def test_a_query_word_gets_every_stem_it_may_have_in_the_archive() -> None:
 def test_stem_text_keeps_word_order_and_folds_case_and_latin_accents() -> None:
     assert stem_text("Café in DUŠANBE, 2024!", "en") == "cafe in dusanb 2024"
     assert stem_text("", "en") == stem_text(None, "ru") == ""
+
+
+def test_snippet_of_a_long_body_finds_a_late_match_and_marks_every_form() -> None:
+    from storage.query import parse_query
+    from storage.snippets import Highlighter
+
+    query = parse_query("граница")
+    assert query is not None
+    marker = Highlighter.for_query(query)
+    long_body = "слово " * 2000 + "На границе и за границами. " + "конец " * 100
+    snippet = marker.snippet(long_body, "ru", 8, "[", "]")
+    assert "[границе]" in snippet and "[границами]" in snippet
+    assert snippet.startswith("…") and snippet.endswith("…")
+    short = marker.snippet("Граница.", "ru", 8, "[", "]")
+    assert short == "[Граница]."

@@ -373,3 +373,11 @@ def test_components_never_reach_into_the_spider_by_name(module: str) -> None:
         if isinstance(target, ast.Attribute) and "spider" in ast.unparse(target.value)
     ]
     assert (dynamic, writes) == ([], [])
+
+
+def test_declared_tags_that_are_not_fields_of_work_are_sections(crawler: Crawler) -> None:
+    item = NormalizePipeline.from_crawler(crawler).process_item(fetched())
+    item.normalised().tags = ["Border management", "Политика", "Tajikistan"]
+    record = TagPipeline(crawler.stats, Tagger.default()).process_item(item).normalised()  # type: ignore[arg-type]
+    assert record.sections == ["Политика", "Tajikistan"]
+    assert "Border management" in record.tags and "Border management" not in record.sections

@@ -28,6 +28,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.orm import Session
 
+from storage.db import is_postgres
 from storage.filter_values import UnknownFilterValue, check_filters
 from storage.models import Article, ArticleTag
 from storage.query import Query, QueryError, parse_query
@@ -156,7 +157,7 @@ def _split_markers(snippet: str) -> list[str]:
 
 
 def _is_pg(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+    return is_postgres(session)
 
 
 def _aware(value: dt.datetime | None, name: str) -> dt.datetime | None:

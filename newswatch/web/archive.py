@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy.orm import Session
 
 from newswatch.web.params import SearchRequest, day_end, day_start
+from storage.db import Session
 from storage.facets import FACETS, FacetCounts, facet_counts
 from storage.search import (
     HIGHLIGHT_END,

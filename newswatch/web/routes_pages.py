@@ -30,9 +30,8 @@ from storage.facets import FacetCounts
 from storage.types import utcnow
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from newswatch.web.app import WebContext
+    from storage.db import Session
     from storage.models import Article
 
 FEED_SIZE = 50

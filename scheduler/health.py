@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage import crawl_runs, source_state
+from storage.crawl_runs import CrawlRun
 from storage.db import Session, SessionFactory, session_scope
 from storage.records import CrawlSummary
 from storage.types import utcnow
@@ -142,6 +143,31 @@ def degraded_note(log_excerpt: str | None) -> str | None:
     return None
 
 
+PARSER_FAILING_SHARE = 0.5  # more than this share of a run's articles needed the generic fallback
+PARSER_FAILING_MIN_PAGES = 3  # ... out of at least this many (one odd page is no redesign)
+
+
+def fallback_rate(fallbacks: int, pages: int) -> float | None:
+    """Share of a run's articles whose site parser missed a field (the generic layer filled it in).
+
+    ``pages`` is the run's articles seen (new + updated + unchanged + dropped); pages dropped as "not an
+    article" are in it but never counted as fallbacks, so the rate errs low. None when it saw none.
+    """
+    return round(fallbacks / pages, 3) if pages > 0 else None
+
+
+def source_health(log_excerpt: str | None, fallbacks: int, pages: int) -> str | None:
+    """What ``status`` shows beside ok/failed: the discovery ladder's line, a failing site parser, or None."""
+    notes = []
+    degraded = degraded_note(log_excerpt)
+    if degraded:
+        notes.append(degraded)
+    rate = fallback_rate(fallbacks, pages)
+    if rate is not None and pages >= PARSER_FAILING_MIN_PAGES and rate > PARSER_FAILING_SHARE:
+        notes.append(f"site parser failing: generic fallback on {fallbacks} of {pages} articles")
+    return "; ".join(notes) or None
+
+
 @dataclass(frozen=True, slots=True)
 class SourceStatus:
     """One row of ``newswatch status``."""
@@ -157,7 +183,8 @@ class SourceStatus:
     alerted: bool
     next_run_at: dt.datetime | None
     running: bool
-    health: str | None = None  # "degraded: ..." when the last run fell back down the discovery ladder
+    health: str | None = None  # "degraded: ..." (discovery ladder) and/or "site parser failing: ..."
+    fallback_rate: float | None = None  # last run's share of articles that needed the generic fallback
 
     def as_row(self) -> dict[str, object]:
         return {
@@ -172,6 +199,7 @@ class SourceStatus:
             "alerted": self.alerted,
             "next_run_at": _iso(self.next_run_at),
             "running": self.running,
+            "fallback_rate": self.fallback_rate,
             "health": self.health,
         }
 
@@ -224,7 +252,20 @@ def source_status(
                 alerted=bool(state and state.failing_alert_sent),
                 next_run_at=next_run,
                 running=bool(run and run.status == "running"),
-                health=degraded_note(run.log_excerpt) if run else None,
+                health=source_health(run.log_excerpt, run.fallbacks or 0, articles_seen(run))
+                if run
+                else None,
+                fallback_rate=fallback_rate(run.fallbacks or 0, articles_seen(run)) if run else None,
             )  # fmt: skip
         )
     return rows
+
+
+def articles_seen(run: CrawlRun) -> int:
+    """Articles a run judged (the fallback rate's denominator)."""
+    return (
+        (run.items_new or 0)
+        + (run.items_updated or 0)
+        + (run.items_unchanged or 0)
+        + (run.items_dropped or 0)
+    )

@@ -10,7 +10,7 @@ from newswatch.app import App
 from newswatch.cli.common import emit_rows, format_option, pass_app
 from newswatch.cli.crawl_cmds import registry_of
 from newswatch.cli.sources_add import add_source
-from scheduler.health import degraded_note
+from scheduler.health import articles_seen, source_health
 from storage import crawl_runs
 from storage.crawl_runs import CrawlRun
 
@@ -74,7 +74,9 @@ def list_sources(app: App, fmt: str) -> None:
                 "parser": source.parser,
                 "last_crawl": run.started_at.isoformat(timespec="seconds") if run else None,
                 "last_status": run.status if run else None,
-                "health": degraded_note(run.log_excerpt) if run else None,
+                "health": source_health(run.log_excerpt, run.fallbacks or 0, articles_seen(run))
+                if run
+                else None,
             }
         )
     emit_rows(rows, fmt, LIST_COLUMNS)

@@ -1,0 +1,42 @@
+"""The health column of ``newswatch status``: the discovery ladder's line and a failing site parser."""
+
+from __future__ import annotations
+
+from scheduler.health import degraded_note, fallback_rate, source_health, source_status
+from storage.db import session_scope
+from storage.models import CrawlRun
+from storage.types import utcnow
+
+LADDER = "degraded: http://x.test/feed/ failed (HTTP 404), used feed http://x.test/rss"
+EXCERPT = f"2026-12-02 06:00:00,000 WARNING crawler.spiders.ladder: {LADDER}\n2026-12-02 ERROR other: boom"
+
+
+def test_degraded_note_is_read_back_from_the_log_excerpt() -> None:
+    assert degraded_note(EXCERPT) == LADDER
+    assert degraded_note("2026 ERROR crawler: HTTP 500") is None and degraded_note(None) is None
+
+
+def test_site_parser_failing_needs_most_of_at_least_three_articles() -> None:
+    assert fallback_rate(3, 4) == 0.75 and fallback_rate(0, 0) is None
+    assert source_health(None, 3, 4) == "site parser failing: generic fallback on 3 of 4 articles"
+    assert source_health(None, 2, 4) is None  # half is not most
+    assert source_health(None, 2, 2) is None  # too few to call it
+    assert (
+        source_health(EXCERPT, 4, 4) == f"{LADDER}; site parser failing: generic fallback on 4 of 4 articles"
+    )
+
+
+def test_status_rows_carry_health_and_fallback_rate(session_factory) -> None:  # type: ignore[no-untyped-def]
+    now = utcnow()
+    with session_scope(session_factory) as session:
+        session.add(CrawlRun(source="a", started_at=now, status="ok", items_new=2, log_excerpt=EXCERPT))
+        session.add(
+            CrawlRun(source="b", started_at=now, status="ok", items_new=4, items_dropped=1, fallbacks=5)
+        )
+        session.add(CrawlRun(source="c", started_at=now, status="ok", items_new=4, fallbacks=1))
+    with session_factory() as session:
+        rows = {r.source: r for r in source_status(session, [(k, True, 3600.0) for k in "abc"], now=now)}
+    assert (rows["a"].health, rows["a"].fallback_rate) == (LADDER, 0.0)
+    assert rows["b"].health == "site parser failing: generic fallback on 5 of 5 articles"
+    assert (rows["c"].health, rows["c"].fallback_rate) == (None, 0.25)
+    assert rows["b"].as_row()["fallback_rate"] == 1.0

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import warnings
+
+from newswatch.web import create_app
 from scheduler.health import degraded_note, fallback_rate, source_health, source_status
 from storage.db import session_scope
 from storage.models import CrawlRun
 from storage.types import utcnow
+
+with warnings.catch_warnings():
+    # Starlette's TestClient touches an alias anyio deprecated, at import (as in tests/test_web_data.py).
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from starlette.testclient import TestClient
 
 LADDER = "degraded: http://x.test/feed/ failed (HTTP 404), used feed http://x.test/rss"
 EXCERPT = f"2026-12-02 06:00:00,000 WARNING crawler.spiders.ladder: {LADDER}\n2026-12-02 ERROR other: boom"
@@ -40,3 +48,21 @@ def test_status_rows_carry_health_and_fallback_rate(session_factory) -> None:  #
     assert rows["b"].health == "site parser failing: generic fallback on 5 of 5 articles"
     assert (rows["c"].health, rows["c"].fallback_rate) == (None, 0.25)
     assert rows["b"].as_row()["fallback_rate"] == 1.0
+
+
+def test_sources_page_and_api_show_the_note(session_factory) -> None:  # type: ignore[no-untyped-def]
+    now = utcnow()
+    with session_scope(session_factory) as session:
+        session.add(
+            CrawlRun(source="a", started_at=now, status="ok", items_new=3, fallbacks=3, log_excerpt=EXCERPT)
+        )
+    app = create_app(session_factory, sources={"a": "Site A"}, page_size=5)
+    with TestClient(app) as client:
+        page = client.get("/sources").text
+        (item,) = client.get("/api/sources").json()["items"]
+    row = page[page.index("Site A") :]
+    row = row[: row.index("</tr>")]
+    assert "degraded: http://x.test/feed/ failed (HTTP 404), used feed http://x.test/rss" in row
+    assert "site parser failing: generic fallback on 3 of 3 articles" in row
+    assert "(generic fallback on 100 % of articles)" in row
+    assert item["note"].startswith("degraded: ") and item["fallback_rate"] == 1.0

@@ -220,6 +220,12 @@ SCHEMAS: dict[str, Any] = {
             "consecutive_failures": {"type": "integer", "minimum": 0},
             "last_success_at": _NULLABLE_DATETIME,
             "healthy": {"type": "boolean", "nullable": True},
+            "note": {
+                "type": "string",
+                "nullable": True,
+                "description": "degraded: <entry> failed (<cause>), used <fallback> / site parser failing: ...",
+            },
+            "fallback_rate": {"type": "number", "nullable": True, "minimum": 0},
         },
     },
 }

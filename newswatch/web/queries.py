@@ -11,6 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from scheduler.health import articles_seen, fallback_rate
+from scheduler.health import source_health as run_health
 from storage import articles, crawl_runs, source_state
 from storage.db import Session
 from storage.models import Article
@@ -45,6 +47,8 @@ class SourceHealth:
     last_errors: int | None = None
     consecutive_failures: int = 0
     last_success_at: dt.datetime | None = None
+    note: str | None = None  # the discovery ladder's "degraded: ..." and/or "site parser failing: ..."
+    fallback_rate: float | None = None
 
     @property
     def healthy(self) -> bool | None:
@@ -68,6 +72,8 @@ class SourceHealth:
             "consecutive_failures": self.consecutive_failures,
             "last_success_at": _iso(self.last_success_at),
             "healthy": self.healthy,
+            "note": self.note,
+            "fallback_rate": self.fallback_rate,
         }
 
 
@@ -114,6 +120,9 @@ def source_health(session: Session, registry: dict[str, str]) -> list[SourceHeal
         row = health[run.source]
         row.last_run_at, row.last_finished_at, row.last_status = run.started_at, run.finished_at, run.status
         row.last_items_new, row.last_errors = run.items_new, run.errors
+        seen = articles_seen(run)
+        row.note = run_health(run.log_excerpt, run.fallbacks or 0, seen)
+        row.fallback_rate = fallback_rate(run.fallbacks or 0, seen)
     for state in source_state.states(session).values():
         row = health[state.source]
         row.consecutive_failures, row.last_success_at = state.consecutive_failures, state.last_success_at

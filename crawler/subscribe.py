@@ -26,6 +26,7 @@ from crawler.discovery import (
     article_links,
     common_feed_urls,
     common_sitemap_urls,
+    looks_like_article,
     on_hosts,
     robots_sitemaps,
     site_host,
@@ -80,30 +81,33 @@ def probe_site(url: str, fetcher: Fetcher, *, max_articles: int = 3) -> Probe:
         raise ProbeError(f"not an http(s) URL: {url}")
     try:
         home = fetcher.get(url)
-    except CanaryError as exc:
-        raise ProbeError(f"cannot read the site: {exc}") from None
-    html, _ = decode_html(home.body, _charset(home.content_type))
-    hosts = {site_host(url), site_host(home.url)}
-    probe = Probe(url=home.url, key=source_key(home.url), name=site_name(html, home.url))
-    probe.home_links = len(article_links(html, home.url, hosts))
-    announced = [feed.url for feed in announced_feeds(html, home.url, hosts)]
+        html, _ = decode_html(home.body, _charset(home.content_type))
+        home_url, home_problem = home.url, None
+    except CanaryError as exc:  # a JavaScript shell or a dead home page may still have a feed or sitemap
+        html, home_url, home_problem = "", url, str(exc)
+    hosts = {site_host(url), site_host(home_url)}
+    probe = Probe(url=home_url, key=source_key(home_url), name=site_name(html, home_url))
+    probe.home_links = len(article_links(html, home_url, hosts)) if html else 0
+    announced = [feed.url for feed in announced_feeds(html, home_url, hosts)] if html else []
     links: list[str] = []
-    for candidate in list(dict.fromkeys(announced + common_feed_urls(home.url))):
+    for candidate in list(dict.fromkeys(announced + common_feed_urls(home_url))):
         links = _feed_links(candidate, fetcher, hosts)
         if links:
             probe.feeds.append(candidate)
             probe.entry_kind, probe.entry_url = "feed", candidate
             break
     if not links:
-        for candidate in _sitemap_candidates(home.url, fetcher, hosts):
+        for candidate in _sitemap_candidates(home_url, fetcher, hosts):
             links = _sitemap_links(candidate, fetcher, hosts)
             if links:
                 probe.sitemaps.append(candidate)
                 probe.entry_kind, probe.entry_url = "sitemap", candidate
                 break
+    if not links and home_problem:
+        raise ProbeError(f"cannot read the site: {home_problem}, and found no feed or sitemap either")
     if not links:
         raise ProbeError(
-            f"found no feed and no sitemap listing articles on {home.url} ({probe.home_links} article-shaped "
+            f"found no feed and no sitemap listing articles on {home_url} ({probe.home_links} article-shaped "
             "links on the home page: a listing entry needs CSS selectors, write its [[sources.<key>.entry]] by hand)"
         )
     rules = RelevanceRules.default()
@@ -140,7 +144,10 @@ def _sitemap_links(url: str, fetcher: Fetcher, hosts: set[str], depth: int = 0) 
     if sitemap.is_index:
         children = [e.loc for e in newest_first if on_hosts(e.loc, hosts)]
         return _sitemap_links(children[0], fetcher, hosts, depth + 1) if children and depth < 2 else []
-    return [e.loc for e in newest_first if on_hosts(e.loc, hosts)]
+    # a news sitemap's entries are articles; in a plain one, keep the article-shaped URLs (not "/", sections)
+    return [
+        e.loc for e in newest_first if on_hosts(e.loc, hosts) and (e.published or looks_like_article(e.loc))
+    ]
 
 
 def _probe_article(url: str, fetcher: Fetcher, rules: RelevanceRules) -> ProbedArticle:

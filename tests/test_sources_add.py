@@ -64,6 +64,8 @@ def test_add_falls_back_to_the_usual_sitemap_path(runner: CliRunner) -> None:
         result = run(runner, server.url("/"))
     assert result.exit_code == 0, result.output
     assert f"sitemap {server.url('/sitemap_index.xml')}" in result.output.splitlines()[0]
+    assert "Tajikistan hosts high-level conference on counter-terrorism" in result.output
+    assert "(no title)" not in result.output  # the sitemap lists the home page too: not article-shaped
 
 
 def test_add_refuses_a_site_without_feed_or_sitemap_and_says_why(runner: CliRunner) -> None:
@@ -82,3 +84,12 @@ def test_add_refuses_a_site_without_feed_or_sitemap_and_says_why(runner: CliRunn
 def test_add_refuses_a_non_http_url(runner: CliRunner) -> None:
     result = run(runner, "file:///etc/passwd")
     assert result.exit_code != 0 and "not an http(s) URL" in result.output
+
+
+def test_add_still_finds_the_sitemap_when_the_home_page_is_gone(runner: CliRunner) -> None:
+    with ReplicaServer("tdi") as server:  # the replica has no home page: "/" answers 404
+        result = run(runner, server.url("/"))
+    assert result.exit_code == 0, result.output
+    assert f"sitemap {server.url('/sitemap_index.xml')}" in result.output.splitlines()[0]
+    assert "Tajikistan hosts high-level conference on counter-terrorism" in result.output
+    assert "(no title)" not in result.output  # the sitemap lists the home page too: not article-shaped

@@ -33,6 +33,7 @@ class MailConfig:
     admin_email: str | None = None
     public_url: str | None = None
     alert_backfill: bool = False
+    news_window_days: int | None = 7  # an article published longer ago is never mailed (None: no limit)
     max_attempts: int = 8
     retry_base_seconds: float = 30.0
     topic: str = "Tajikistan"

@@ -58,7 +58,9 @@ def queue_one(session: Session, subscription_id: int, mail: MailConfig, now: dt.
     sub = table.lock(session, subscription_id)
     if sub is None or not sub.active:
         return None
-    selection = select_pending(session, sub, alert_backfill=mail.alert_backfill)
+    selection = select_pending(
+        session, sub, alert_backfill=mail.alert_backfill, news_window_days=mail.news_window_days, now=now
+    )
     outbox_id: int | None = None
     if selection.items:
         message = build_digest_message(selection.items, recipient_of(sub), mail, now)
@@ -112,14 +114,25 @@ def deliver_outbox(
 
 
 def preview_digests(
-    session: Session, email: str, mail: MailConfig, *, now: dt.datetime | None = None
+    session: Session,
+    email: str,
+    mail: MailConfig,
+    *,
+    now: dt.datetime | None = None,
+    since: dt.date | None = None,
 ) -> list[Preview]:
-    """What each active subscription of ``email`` would get now; writes nothing."""
+    """What each active subscription of ``email`` would get now; writes nothing.
+
+    With ``since``, what it would get from the archive: every matching article published since that day.
+    """
     now = now or utcnow()
     address = normalise_email(email)
     previews: list[Preview] = []
     for sub in table.active(session, email=address):
-        selection: Selection = select_pending(session, sub, alert_backfill=mail.alert_backfill)
+        selection: Selection = select_pending(
+            session, sub, alert_backfill=mail.alert_backfill, news_window_days=mail.news_window_days,
+            archive_since=since, now=now,
+        )  # fmt: skip
         if not selection.items:
             continue
         subject, text, html = render_parts(selection.items, recipient_of(sub), mail, now)

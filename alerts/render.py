@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 
 from alerts.config import MailConfig
 from alerts.highlight import query_terms, split_matches
+from storage.published import Published
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MAX_TITLE_CHARS = 300
@@ -48,6 +49,7 @@ class DigestItem:
     tags: list[str] = field(default_factory=list)
     language: str | None = None
     also_reported_by: list[str] = field(default_factory=list)
+    published: Published | None = None  # as precise as the publisher gave it; wins over published_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +96,12 @@ def short_summary(text: str | None, max_sentences: int = 3, max_chars: int = MAX
     return one_line(" ".join(chosen), limit=max_chars)
 
 
-def human_date(when: dt.datetime | None) -> str:
+def human_date(when: Published | dt.date | None) -> str:
+    """'1 Oct 2024'. A publication date shows the publisher's day (a day-only date is never shifted)."""
     if when is None:
         return ""
+    if isinstance(when, Published):
+        when = when.day
     return f"{when.day} {MONTHS[when.month - 1]} {when.year}"
 
 
@@ -163,14 +168,18 @@ def unsubscribe_links(recipient: Recipient, mail: MailConfig) -> tuple[str | Non
 def _context(items: Sequence[DigestItem], recipient: Recipient, mail: MailConfig, now: dt.datetime) -> dict:
     terms = query_terms(recipient.query)
     groups: dict[str, list[dict]] = {}
-    ordered = sorted(items, key=lambda i: i.published_at or i.first_seen_at, reverse=True)
+    ordered = sorted(
+        items,
+        key=lambda i: (i.published.at if i.published else None) or i.published_at or i.first_seen_at,
+        reverse=True,
+    )
     for item in ordered[:MAX_ENTRIES]:
         groups.setdefault(item.source, []).append(
             {
                 "title": one_line(item.title) or "(untitled)",
                 "url": safe_url(item.url),
                 "source": item.source,
-                "date": item.published_at or item.first_seen_at,
+                "date": item.published or item.published_at or item.first_seen_at,
                 "tags": [one_line(tag, 40) for tag in item.tags],
                 "summary": short_summary(item.summary),
                 "also": [one_line(source, 64) for source in item.also_reported_by],

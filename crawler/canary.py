@@ -30,7 +30,8 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from crawler.feeds import FeedError, parse_feed
-from crawler.normalize import decode_html, detect_language, parse_date
+from crawler.normalize import decode_html, detect_language
+from crawler.normalize.published import choose_published
 from crawler.parsers.layered import extract_article
 from crawler.sources import EntryPoint, Source, SourceConfigError, load_site_parser
 from crawler.spiders.sitemap import SitemapError, read_sitemap
@@ -170,9 +171,11 @@ def check_source(source: Source, fetcher: Fetcher) -> CheckResult:
     except (CanaryError, SourceConfigError) as exc:
         result.problems.append(str(exc))
         return result
-    published = parse_date(parsed.published)
+    chosen = choose_published(
+        [("page", parsed.published), *parsed.date_candidates], zone=source.zone, text=parsed.body or ""
+    )
     result.title = parsed.title
-    result.published = published.isoformat() if published else None
+    result.published = chosen.published.iso() if chosen else None
     result.body_chars = len(parsed.body or "")
     result.language = detect_language(parsed.body or "", parsed.language)
     result.extraction = parsed.extraction

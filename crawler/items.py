@@ -21,7 +21,7 @@ class ParsedPage:
     title: str | None = None
     body: str | None = None  # paragraphs separated by blank lines
     summary: str | None = None
-    published: str | dt.datetime | None = None  # as found: "19 May 2010", ISO 8601, RFC 822 ...
+    published: str | dt.date | None = None  # as found: "19 May 2010", ISO 8601, RFC 822 ...
     modified: str | dt.datetime | None = None
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)  # declared by the page (OSCE fields of work)
@@ -34,6 +34,9 @@ class ParsedPage:
     fallback_fields: list[str] = field(default_factory=list)  # fields the generic layer had to fill
     # fields the site parser knows this site never prints: the generic layer does not look for them
     no_fallback_fields: tuple[str, ...] = ()
+    # other publication dates seen, (origin, value as found): JSON-LD, meta, <time>, feed or listing
+    # entry, URL, htmldate. The normaliser picks among them and ``published`` by trust and plausibility.
+    date_candidates: list[tuple[str, str | dt.date]] = field(default_factory=list)
 
 
 class PageParser(Protocol):
@@ -61,6 +64,9 @@ class ListingHints:
     tags: list[str] = field(default_factory=list)
     where: str | None = None  # OSCE listings: the office or mission the release comes from
     teaser: str | None = None
+    origin: str = (
+        "listing"  # what gave ``published``: listing | feed | sitemap (its trust, normalize.published)
+    )
 
 
 @dataclass

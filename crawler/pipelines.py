@@ -10,6 +10,7 @@ warnings and errors, which is what ``newswatch sources list`` and the scheduler'
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import logging
 import os
 from typing import Self
@@ -28,6 +29,7 @@ from crawler.spiders.base import NewswatchSpider
 from crawler.tagging import Tagger
 from storage.crawl_state import CrawlArchive
 from storage.records import CrawlSummary
+from storage.types import utcnow
 
 __all__ = ["CrawlSummary", "NormalizePipeline", "RelevancePipeline", "StorePipeline", "TagPipeline"]
 
@@ -71,7 +73,11 @@ class NormalizePipeline(_Stage):
     def process_item(self, item: FetchedArticle) -> FetchedArticle:
         try:
             record = normalize_page(
-                item.page, source=item.source.key, raw_html=item.raw_html, encoding=item.encoding
+                item.page,
+                source=item.source.key,
+                raw_html=item.raw_html,
+                encoding=item.encoding,
+                zone=item.source.zone,
             )
         except NotAnArticle as exc:
             logger.info("%s: not an article: %s (%s)", item.source.key, item.page.url, exc)
@@ -146,8 +152,11 @@ class StorePipeline(_Stage):
         backfill: bool = False,
         batch_size: int = 50,
         excerpt_lines: int = 20,
+        baseline_window: dt.timedelta = dt.timedelta(hours=48),
     ) -> None:
         super().__init__(stats)
+        self.baseline_window = baseline_window
+        self.baseline = False  # set at open: the source's first successful run (storage.baseline)
         self.signals = signals
         self.archive = archive
         self.source = source
@@ -170,11 +179,19 @@ class StorePipeline(_Stage):
             backfill=spider.backfill,
             batch_size=crawler.settings.getint("NEWSWATCH_BATCH_SIZE", 50),
             excerpt_lines=crawler.settings.getint("NEWSWATCH_LOG_EXCERPT_LINES", 20),
+            baseline_window=dt.timedelta(hours=crawler.settings.getint("NEWSWATCH_BASELINE_HOURS", 48)),
         )
 
     def open_spider(self) -> None:
         logging.getLogger().addHandler(self.excerpt)
+        self.baseline = not self.backfill and self.archive.is_baseline(self.source)
         self.run_id = self.archive.start_run(self.source, backfill=self.backfill, pid=os.getpid())
+        if self.baseline:
+            logger.info(
+                "%s: first crawl is a baseline: only articles published in the last %s will be mailed",
+                self.source,
+                self.baseline_window,
+            )
         self.stats.set_value("newswatch/run_id", self.run_id)
 
     def process_item(self, item: FetchedArticle) -> FetchedArticle:
@@ -187,9 +204,14 @@ class StorePipeline(_Stage):
         batch, self.buffer = self.buffer, []
         if not batch:
             return
+        records = [item.normalised() for item in batch]
+        if self.baseline:
+            recent = utcnow() - self.baseline_window
+            for record in records:
+                record.archive_only = record.published_at is None or record.published_at < recent
         try:
             outcome = self.archive.store(
-                [item.normalised() for item in batch],
+                records,
                 crawl_run_id=self.run_id,
                 backfill=self.backfill,
                 after_insert=link_duplicates,

@@ -63,6 +63,7 @@ NEWSWATCH_MAX_PAGES = 3  # listing pages per scheduled run
 NEWSWATCH_BACKFILL_MAX_PAGES = 50
 NEWSWATCH_BATCH_SIZE = 50  # articles per storage transaction
 NEWSWATCH_LOG_EXCERPT_LINES = 20
+NEWSWATCH_BASELINE_HOURS = 48  # a source's first run mails only articles published this recently
 
 # CrawlSettings key (newswatch.toml [crawl]) -> Scrapy setting.
 CRAWL_OPTION_SETTINGS = {
@@ -76,6 +77,7 @@ CRAWL_OPTION_SETTINGS = {
     "autothrottle": "AUTOTHROTTLE_ENABLED",
     "max_pages": "NEWSWATCH_MAX_PAGES",
     "backfill_max_pages": "NEWSWATCH_BACKFILL_MAX_PAGES",
+    "baseline_window_hours": "NEWSWATCH_BASELINE_HOURS",
 }
 
 

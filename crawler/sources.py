@@ -15,6 +15,9 @@ Schema of one source (keys not listed are rejected, so a typo does not silently 
 - ``entry``: a non-empty list of ``{kind = "listing" | "feed" | "sitemap", path = "...", ...}``; the
   kind-specific keys allowed are in ``ENTRY_OPTIONS`` (plus ``always_relevant`` for every kind and a
   free-form ``extra`` table).
+- ``country`` (ISO 3166 code, optional) and ``timezone`` (IANA name, optional): the zone the source
+  publishes in, used for dates a page prints without a zone and for the source's calendar days. An
+  explicit ``timezone`` wins, else the country's zone, else UTC (``crawler.timezones``).
 
 A wrong entry raises ``SourceConfigError`` naming the source, the key and what is allowed.
 """
@@ -28,6 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from crawler.timezones import DEFAULT_ZONE, source_zone, valid_zone
 
 if TYPE_CHECKING:
     from crawler.parsers.site import SiteParser
@@ -62,6 +68,8 @@ SOURCE_KEYS: dict[str, type | tuple[type, ...]] = {
     "relevance": dict,
     "options": dict,
     "entry": list,
+    "country": str,
+    "timezone": str,
 }
 REQUIRED_SOURCE_KEYS = ("name", "base_url", "entry")
 
@@ -102,6 +110,12 @@ class Source:
     spider: str | None = None
     relevance: Mapping[str, Any] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
+    country: str | None = None
+    timezone: str = DEFAULT_ZONE  # IANA zone the source publishes in (see crawler.timezones)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     def __hash__(self) -> int:  # relevance/options are dicts; the key identifies a source
         return hash((self.key, self.base_url))
@@ -249,6 +263,16 @@ def build_source(key: str, table: Mapping[str, Any]) -> Source:
     interval = table.get("interval_minutes")
     if interval is not None and interval < 1:
         raise SourceConfigError(f"{where}: key 'interval_minutes' must be an integer ≥ 1 (got {interval!r})")
+    country = table.get("country")
+    if country is not None and (len(country) != 2 or not country.isalpha()):
+        raise SourceConfigError(
+            f"{where}: key 'country' must be an ISO 3166 code such as 'TJ' (got {country!r})"
+        )
+    zone = source_zone(table.get("timezone"), country)
+    if not valid_zone(zone):
+        raise SourceConfigError(
+            f"{where}: key 'timezone' must be an IANA time zone such as 'Asia/Dushanbe' (got {zone!r})"
+        )
     entries = table["entry"]
     if not entries:
         raise SourceConfigError(f"{where}: key 'entry' must list at least one entry point")
@@ -265,6 +289,8 @@ def build_source(key: str, table: Mapping[str, Any]) -> Source:
         spider=table.get("spider"),
         relevance=dict(table.get("relevance", {})),
         options=dict(table.get("options", {})),
+        country=country.upper() if country else None,
+        timezone=zone,
     )
 
 

@@ -10,6 +10,7 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -49,6 +50,11 @@ class CrawlSettings(_Section):
         description="listing pages per scheduled (incremental) run",
     )
     backfill_max_pages: int = Field(default=crawl_defaults.NEWSWATCH_BACKFILL_MAX_PAGES, ge=1)
+    baseline_window_hours: int = Field(
+        default=crawl_defaults.NEWSWATCH_BASELINE_HOURS,
+        ge=0,
+        description="a source's first crawl mails only what was published this recently",
+    )
 
 
 class SmtpSettings(_Section):
@@ -70,6 +76,11 @@ class AlertSettings(_Section):
         default=None, description="base URL of the web UI, for links and unsubscribe"
     )
     alert_backfill: bool = False
+    news_window_days: int = Field(
+        default=7,
+        ge=1,
+        description="an article published longer ago than this is archive, not news: never mailed",
+    )
     max_attempts: int = Field(default=8, ge=1)
     retry_base_seconds: float = Field(default=30, gt=0)
 
@@ -113,6 +124,10 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./var/newswatch.db"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    display_timezone: str = Field(
+        default="Asia/Dushanbe",
+        description="the readers' zone: times on pages, in digests and on the command line are shown in it, named",
+    )
     crawl: CrawlSettings = CrawlSettings()
     smtp: SmtpSettings = SmtpSettings()
     alerts: AlertSettings = AlertSettings()
@@ -123,6 +138,19 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="per-source overrides and additions, merged over the built-in registry",
     )
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as 'Asia/Dushanbe' or 'UTC'") from None
+        return value
+
+    @property
+    def reader_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.display_timezone)
 
     @field_validator("database_url")
     @classmethod

@@ -3,8 +3,10 @@
 It wires real parts only: the replica sites of ``newswatch.replicas`` on loopback (every source's
 ``base_url`` pointed at its replica), a fresh SQLite database, an aiosmtpd SMTP server on 127.0.0.1
 that saves what it receives as .eml files, and the real scheduler (``scheduler.service.Service``)
-with a fast schedule. One cycle: each enabled source crawled once in its own child process, then the
-immediate digest for a demo subscriber queued and delivered, then a summary.
+with a fast schedule. One cycle: each enabled source crawled once in its own child process (a baseline: the
+replicas' 2024 stories are archived, not mailed), then Khovar's replica publishes a fresh story and is
+crawled again, then the immediate digest for a demo subscriber (carrying that one new story) is queued
+and delivered, then a summary.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from alerts.config import MailConfig
 from alerts.subscriptions import add_subscription
 from crawler.sources import load_registry
-from newswatch.replicas import running_sites, site_names
+from newswatch.replicas import running_servers, site_names
 from scheduler.config import ServiceConfig
 from scheduler.service import Service
 from storage import articles as article_table
@@ -98,6 +100,8 @@ def _fresh_workdir(workdir: Path) -> None:
 
 
 REPLICA_AGE_DAYS = 36500
+FRESH_SOURCE = "khovar"  # publishes one story after the baseline crawl (newswatch/replicas/fresh_news.py)
+FRESH_CRAWL_SECONDS = 30
 
 
 def run_demo(
@@ -120,7 +124,8 @@ def run_demo(
     upgrade(engine)
     sessions = make_session_factory(engine)
     keys = [source.key for source in load_registry().enabled()]
-    with running_sites(keys) as replicas, smtp_server(workdir / "mail") as smtp_port:
+    with running_servers(keys) as servers, smtp_server(workdir / "mail") as smtp_port:
+        replicas = {key: server.base_url for key, server in servers.items()}
         if not replicas:
             raise DemoError(f"no enabled source has a replica site (replicas: {', '.join(site_names())})")
         # The replicas are snapshots with fixed dates, so sitemap windows are widened to reach them.
@@ -156,6 +161,18 @@ def run_demo(
             crawled = service.wait_for_jobs(
                 lambda done: all(done[f"crawl:{key}"] >= 1 for key in replicas), deadline - time.monotonic()
             )
+            if crawled and FRESH_SOURCE in servers:
+                from newswatch.replicas.fresh_news import publish_fresh_khovar_story
+
+                echo("first crawls are a baseline (nothing old is mailed); Khovar publishes a story ...")
+                publish_fresh_khovar_story(servers[FRESH_SOURCE])
+                service.run_now(f"crawl:{FRESH_SOURCE}")
+                deadline = max(
+                    deadline, time.monotonic() + FRESH_CRAWL_SECONDS
+                )  # one small feed, but on a busy machine
+                crawled = service.wait_for_jobs(
+                    lambda done: done[f"crawl:{FRESH_SOURCE}"] >= 2, deadline - time.monotonic()
+                )
             if crawled:
                 echo("crawls done; sending the demo subscriber's digest ...")
                 service.run_now("digest:immediate")

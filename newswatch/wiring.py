@@ -17,5 +17,5 @@ def mail_config(settings: Settings) -> MailConfig:
         smtp_password=smtp.password.get_secret_value() if smtp.password else None, sender=smtp.sender,
         smtp_timeout=smtp.timeout, outbox_dir=alerts.outbox_dir, admin_email=alerts.admin_email,
         public_url=alerts.public_url, alert_backfill=alerts.alert_backfill, max_attempts=alerts.max_attempts,
-        retry_base_seconds=alerts.retry_base_seconds,
+        retry_base_seconds=alerts.retry_base_seconds, news_window_days=alerts.news_window_days,
     )  # fmt: skip

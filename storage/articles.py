@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from storage.db import is_postgres, rowcount, upsert_statement
 from storage.models import Article, ArticleRaw, ArticleTag
+from storage.published import MINUTE
 from storage.records import ArticleRecord, UpsertOutcome
 from storage.stemming import stem_text
 from storage.tags import tag_rows as tag_rows_of
@@ -23,7 +24,7 @@ from storage.types import utcnow
 
 # Columns a re-crawl may change; identity and first_seen_at stay as first stored.
 MUTABLE = (
-    "url", "title", "summary", "body", "published_at", "language", "authors", "tags", "dateline",
+    "url", "title", "summary", "body", "published_at", "published_day", "published_precision", "language", "authors", "tags", "dateline",
     "content_type", "extraction", "relevance_terms", "attachments", "simhash", "extra",
 )  # fmt: skip
 
@@ -37,9 +38,19 @@ def _insert_for(session: Session):  # type: ignore[no-untyped-def]
     return lambda table: upsert_statement(session, table)
 
 
+def _mutable(record: ArticleRecord) -> dict[str, object]:
+    """The record's changeable columns. A record that gives only ``published_at`` (an importer, a test)
+    is a moment whose day is its UTC date; the normaliser always sets day and precision itself."""
+    values = {name: getattr(record, name) for name in MUTABLE}
+    if record.published_at is not None and record.published_day is None:
+        values["published_day"] = record.published_at.astimezone(dt.UTC).date()
+        values["published_precision"] = record.published_precision or MINUTE
+    return values
+
+
 def _row(record: ArticleRecord, crawl_run_id: int | None, backfill: bool) -> dict[str, object]:
     now = utcnow()
-    row = {name: getattr(record, name) for name in MUTABLE}
+    row = _mutable(record)
     row.update(
         canonical_url=record.canonical_url,
         source=record.source,
@@ -49,6 +60,7 @@ def _row(record: ArticleRecord, crawl_run_id: int | None, backfill: bool) -> dic
         fetched_at=now,
         crawl_run_id=crawl_run_id,
         first_seen_by_backfill=backfill,
+        baseline_archive=record.archive_only,
     )
     return row
 
@@ -102,7 +114,7 @@ def upsert_articles(
             if old_hash == record.content_hash and old_title == record.title:
                 outcome.unchanged.append(id_)
                 continue
-            values: dict[str, object] = {name: getattr(record, name) for name in MUTABLE}
+            values: dict[str, object] = _mutable(record)
             values.update(
                 title_stems=stem_text(record.title, record.language),
                 body_stems=stem_text(record.body, record.language),
@@ -192,7 +204,8 @@ def count_by_source(session: Session) -> dict[str, int]:
     return {source: count for source, count, _newest in per_source(session)}
 
 
-RelatedRow = tuple[int, str, str, str, "dt.datetime | None"]  # id, url, source, title, published_at
+# id, url, source, title, published_at, published_day, published_precision
+RelatedRow = tuple[int, str, str, str, "dt.datetime | None", "dt.date | None", "str | None"]
 
 
 def same_story(session: Session, article: Article, limit: int) -> tuple[int, list[RelatedRow]]:
@@ -203,7 +216,10 @@ def same_story(session: Session, article: Article, limit: int) -> tuple[int, lis
     which costs seconds on a million articles.
     """
     original_id = article.duplicate_of or article.id
-    columns = (Article.id, Article.url, Article.source, Article.title, Article.published_at)
+    columns = (
+        Article.id, Article.url, Article.source, Article.title, Article.published_at,
+        Article.published_day, Article.published_precision,
+    )  # fmt: skip
     is_duplicate = Article.duplicate_of == original_id
     if not is_postgres(session):
         # ANALYZE sees a column that is almost all NULL and estimates every lookup as a full scan;

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from storage import crawl_runs
 from storage.articles import upsert_articles
+from storage.baseline import is_baseline
 from storage.db import (
     Engine,
     SessionFactory,
@@ -129,6 +130,11 @@ class CrawlArchive:
     def last_success(self, source: str) -> dt.datetime | None:
         with self._read() as session:
             return crawl_runs.last_success(session, source)
+
+    def is_baseline(self, source: str) -> bool:
+        """True when ``source`` has no successful crawl run yet (``storage.baseline``)."""
+        with self.sessions() as session:
+            return is_baseline(session, source)
 
     def start_run(self, source: str, *, backfill: bool, pid: int | None) -> int:
         with session_scope(self.sessions) as session:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -27,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from storage.published import Published, published_of
 from storage.stemming import stem_text
 from storage.types import UTCDateTime, utcnow
 
@@ -71,7 +73,10 @@ class Article(Base):
     title: Mapped[str] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text, default="")
+    # ordering instant; for a day-only date the first instant of that day in the source's zone
     published_at: Mapped[dt.datetime | None]
+    published_day: Mapped[dt.date | None] = mapped_column(Date)  # publisher's calendar day: filters, lists
+    published_precision: Mapped[str | None] = mapped_column(String(8))  # "day" | "minute" (migration 0008)
     modified_at: Mapped[dt.datetime | None]
     first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -89,6 +94,8 @@ class Article(Base):
     # 64-bit SimHash of the body, stored signed so it fits BIGINT on PostgreSQL.
     simhash: Mapped[int | None] = mapped_column(BigInteger)
     first_seen_by_backfill: Mapped[bool] = mapped_column(Boolean, default=False)
+    # first seen by a source's baseline crawl and not recent: archived, never mailed (storage.baseline)
+    baseline_archive: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     title_stems: Mapped[str] = mapped_column(Text, default=_stems_of("title"), server_default="")
@@ -96,9 +103,15 @@ class Article(Base):
 
     raw: Mapped[ArticleRaw | None] = relationship(back_populates="article", cascade="all, delete-orphan")
 
+    @property
+    def published(self) -> Published | None:
+        """The publication date as precise as the publisher gave it (storage.published)."""
+        return published_of(self.published_at, self.published_day, self.published_precision)
+
     __table_args__ = (
         Index("ix_article_source_published", "source", "published_at"),
         Index("ix_article_published", "published_at"),
+        Index("ix_article_published_day", "published_day"),
         Index("ix_article_first_seen", "first_seen_at"),
         Index("ix_article_language", "language"),
         Index("ix_article_duplicate_of", "duplicate_of"),

@@ -18,7 +18,11 @@ class ArticleRecord:
     body: str
     content_hash: str
     summary: str | None = None
-    published_at: dt.datetime | None = None
+    published_at: dt.datetime | None = (
+        None  # ordering instant; a day-only date: the day's start in the source's zone
+    )
+    published_day: dt.date | None = None  # the publisher's calendar day (source's zone)
+    published_precision: str | None = None  # "day" | "minute" (storage.published)
     modified_at: dt.datetime | None = None
     language: str | None = None
     authors: list[str] = field(default_factory=list)
@@ -33,6 +37,7 @@ class ArticleRecord:
     raw_html: bytes | None = None
     encoding: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    archive_only: bool = False  # seen first by a baseline crawl and not recent: archived, never mailed
 
 
 @dataclass(slots=True)

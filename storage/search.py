@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from storage.db import is_postgres
 from storage.filter_values import UnknownFilterValue, check_filters
 from storage.models import Article, ArticleTag
+from storage.published import Published, published_of
 from storage.query import Query, QueryError, parse_query
 from storage.search_postgres import PostgresSearch
 from storage.search_sqlite import FTS_ROWID, SqliteSearch, newest_of, tag_clauses
@@ -73,8 +74,11 @@ class SearchFilters:
     sources: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()  # any kind; matched by folded key (``storage.tags.tag_key``)
-    since: dt.datetime | None = None  # on published_at, aware UTC, inclusive
-    until: dt.datetime | None = None  # on published_at, aware UTC, inclusive
+    # Calendar days, inclusive, compared with the publisher's day (``published_day``, in the source's
+    # zone): "since 2024-10-01" includes an article dated only "1 October 2024" wherever the reader is.
+    # A datetime is taken as the day it names.
+    since: dt.date | None = None
+    until: dt.date | None = None
     topics: tuple[str, ...] = ()  # tags of kind "topic" (OSCE fields of work)
     sections: tuple[str, ...] = ()  # tags of kind "section" (the sites' own categories)
 
@@ -100,6 +104,12 @@ class SearchHit:
     snippet: str  # matches wrapped in HIGHLIGHT_START / HIGHLIGHT_END; use render_snippet to show it
     score: float | None  # higher is better; the scale differs per backend; None unless ranked
     duplicate_of: int | None
+    published_day: dt.date | None = None  # the publisher's calendar day
+    published_precision: str | None = None  # "day" | "minute"
+
+    @property
+    def published(self) -> Published | None:
+        return published_of(self.published_at, self.published_day, self.published_precision)
 
 
 @dataclass
@@ -160,9 +170,10 @@ def _is_pg(session: Session) -> bool:
     return is_postgres(session)
 
 
-def _aware(value: dt.datetime | None, name: str) -> dt.datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise QueryError(f"{name} must be a timezone-aware date and time")
+def calendar_day(value: dt.date | None) -> dt.date | None:
+    """The day a filter bound names (a datetime counts as its own calendar day)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
     return value
 
 
@@ -178,12 +189,12 @@ def _article_clauses(filters: SearchFilters) -> list[ColumnElement[bool]]:
         clauses.append(Article.source.in_(list(filters.sources)))
     if filters.languages:
         clauses.append(Article.language.in_(list(filters.languages)))
-    since = _aware(filters.since, "since")
-    until = _aware(filters.until, "until")
+    since = calendar_day(filters.since)
+    until = calendar_day(filters.until)
     if since is not None:
-        clauses.append(Article.published_at >= since)
+        clauses.append(Article.published_day >= since)
     if until is not None:
-        clauses.append(Article.published_at <= until)
+        clauses.append(Article.published_day <= until)
     return clauses
 
 
@@ -359,6 +370,8 @@ _HIT_COLUMNS = (
     Article.source,
     Article.title,
     Article.published_at,
+    Article.published_day,
+    Article.published_precision,
     Article.language,
     Article.tags,
     Article.duplicate_of,
@@ -386,6 +399,8 @@ def _hydrate(
                 source=row.source,
                 title=row.title,
                 published_at=row.published_at,
+                published_day=row.published_day,
+                published_precision=row.published_precision,
                 language=row.language,
                 tags=list(row.tags or []),
                 snippet=snippets.get(id_, ""),
@@ -454,7 +469,8 @@ def matching_article_ids(
 
 
 EXPORT_COLUMNS = (
-    "id", "canonical_url", "url", "source", "title", "summary", "body", "published_at", "modified_at",
+    "id", "canonical_url", "url", "source", "title", "summary", "body", "published_at", "published_precision",
+    "published_day", "modified_at",
     "first_seen_at", "language", "authors", "tags", "dateline", "content_type", "duplicate_of",
 )  # fmt: skip
 

@@ -17,9 +17,7 @@ from sqlalchemy.orm import Session
 from storage.models import Article
 
 
-def id_range(
-    session: Session, since: dt.datetime | None, until: dt.datetime | None
-) -> tuple[int, int | None]:
+def id_range(session: Session, since: dt.date | None, until: dt.date | None) -> tuple[int, int | None]:
     """(lowest, highest) article id the filters' dates allow; highest is None in an empty archive.
 
     Ids grow with arrival time, so a date filter narrows the range: its ends are taken from the first
@@ -28,12 +26,16 @@ def id_range(
     top = session.scalar(select(func.max(Article.id)))
     bottom = 0
     if since is not None:
-        first = select(Article.id).where(Article.published_at >= since)
-        bottom = session.scalar(first.order_by(Article.published_at).limit(1)) or 0
+        first = select(Article.id).where(Article.published_day >= _day(since))
+        bottom = session.scalar(first.order_by(Article.published_day, Article.id).limit(1)) or 0
     if until is not None:
-        last = select(Article.id).where(Article.published_at <= until)
-        top = session.scalar(last.order_by(Article.published_at.desc()).limit(1)) or top
+        last = select(Article.id).where(Article.published_day <= _day(until))
+        top = session.scalar(last.order_by(Article.published_day.desc(), Article.id.desc()).limit(1)) or top
     return bottom, top
+
+
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 class Window:

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import exists, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleTag, DigestEntry, Subscription
@@ -85,23 +85,45 @@ def is_paused(session: Session, subscription_id: int | None) -> bool:
 
 
 def candidate_rows(
-    session: Session, sub: Subscription, *, since: dt.datetime, alert_backfill: bool, summary_chars: int
+    session: Session,
+    sub: Subscription,
+    *,
+    since: dt.datetime,
+    alert_backfill: bool,
+    summary_chars: int,
+    news_since: dt.date | None = None,
+    archive_since: dt.date | None = None,
 ) -> list[Any]:
     """Articles first seen after ``since`` that ``sub`` was not sent, filtered by its sources, languages
     and tags, oldest first. Each row: id, title, url, source, published_at, first_seen_at, summary,
-    the body's first ``summary_chars`` characters, tags, language, duplicate_of."""
+    the body's first ``summary_chars`` characters, tags, language, duplicate_of, published_day,
+    published_precision.
+
+    Never a source's baseline archive; nothing published before ``news_since`` (a day). With
+    ``archive_since`` (a preview against the archive): every matching article published since that day,
+    sent or not, however it was first seen."""
     already = exists().where(DigestEntry.subscription_id == sub.id, DigestEntry.article_id == Article.id)
-    statement = (
-        select(
-            Article.id, Article.title, Article.url, Article.source, Article.published_at,
-            Article.first_seen_at, Article.summary, func.substr(Article.body, 1, summary_chars),
-            Article.tags, Article.language, Article.duplicate_of,
-        )
-        .where(Article.first_seen_at > since, ~already)
-        .order_by(Article.first_seen_at, Article.id)
+    statement = select(
+        Article.id, Article.title, Article.url, Article.source, Article.published_at,
+        Article.first_seen_at, Article.summary, func.substr(Article.body, 1, summary_chars),
+        Article.tags, Article.language, Article.duplicate_of,
+        Article.published_day, Article.published_precision,
     )  # fmt: skip
-    if not alert_backfill:
-        statement = statement.where(Article.first_seen_by_backfill.is_(False))
+    if archive_since is not None:
+        statement = statement.where(Article.published_day >= archive_since).order_by(
+            Article.published_at, Article.id
+        )
+    else:
+        statement = statement.where(Article.first_seen_at > since, ~already).order_by(
+            Article.first_seen_at, Article.id
+        )
+        if not alert_backfill:
+            statement = statement.where(Article.first_seen_by_backfill.is_(False))
+        statement = statement.where(Article.baseline_archive.is_(False))
+        if news_since is not None:
+            statement = statement.where(
+                or_(Article.published_day.is_(None), Article.published_day >= news_since)
+            )
     if sub.sources:
         statement = statement.where(func.lower(Article.source).in_([s.lower() for s in sub.sources]))
     if sub.languages:

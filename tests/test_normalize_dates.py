@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from crawler.normalize import Dateline, parse_date, parse_dateline
+from crawler.normalize import parse_date, parse_dateline
+from crawler.normalize.dates import parse_published
 
 UTC = dt.UTC
 NOW = dt.datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -84,21 +86,23 @@ def test_future_dates_are_refused() -> None:
         (
             "DUSHANBE, 19 May 2010 - The OSCE Office",
             "Dushanbe",
-            utc(2010, 5, 18, 19),
+            dt.date(2010, 5, 19),
             None,
             "The OSCE Office",
         ),
-        ("DUSHANBE, 27 March 2012 – The OSCE", "Dushanbe", utc(2012, 3, 26, 19), None, "The OSCE"),
-        ("Dushanbe, 15 August 2022 (TDI): The Deputy", "Dushanbe", utc(2022, 8, 14, 19), "TDI", "The Deputy"),
+        ("DUSHANBE, 27 March 2012 – The OSCE", "Dushanbe", dt.date(2012, 3, 27), None, "The OSCE"),
+        ("Dushanbe, 15 August 2022 (TDI): The Deputy", "Dushanbe", dt.date(2022, 8, 15), "TDI", "The Deputy"),
         ("ДУШАНБЕ, 23 сентября — Президент", "Душанбе", None, None, "Президент"),
         ("ДУШАНБЕ, 23 сентября. /ТАСС/. Президент", "Душанбе", None, "ТАСС", "Президент"),
         ("MEXICO CITY (AP) — Mexico’s economy", "Mexico City", None, "AP", "Mexico’s economy"),
         ("DUSHANBE, Tajikistan (Reuters) - Tajik", "Dushanbe", None, "Reuters", "Tajik"),
-        ("KHUJAND, Tajikistan, May 5, 2023 - Text", "Khujand", utc(2023, 5, 4, 19), None, "Text"),
+        ("KHUJAND, Tajikistan, May 5, 2023 - Text", "Khujand", dt.date(2023, 5, 5), None, "Text"),
     ],
 )
-def test_datelines(body: str, place: str, date: dt.datetime | None, agency: str | None, rest: str) -> None:
-    assert parse_dateline(body) == Dateline(place=place, date=date, agency=agency, rest=rest)
+def test_datelines(body: str, place: str, date: dt.date | None, agency: str | None, rest: str) -> None:
+    found = parse_dateline(body)
+    assert found is not None
+    assert (found.place, found.date, found.agency, found.rest) == (place, date, agency, rest)
 
 
 @pytest.mark.parametrize(
@@ -121,7 +125,7 @@ def test_not_datelines(body: str) -> None:
 def test_seed_datelines() -> None:
     tdi = parse_dateline((SEEDS / "002_d3375a3ad968025d.txt").read_text(encoding="utf-8"))
     assert tdi is not None and tdi.place == "Dushanbe" and tdi.agency == "TDI"
-    assert tdi.date == utc(2022, 8, 14, 19)
+    assert tdi.date == dt.date(2022, 8, 15)
     assert tdi.rest.startswith("The Deputy Minister of Foreign Affairs")
     for name in ("001_d4786c0659c85617.txt", "003_4f6903038106f065.txt"):
         text = (SEEDS / name).read_text(encoding="utf-8")
@@ -129,3 +133,49 @@ def test_seed_datelines() -> None:
             if marker in text:
                 found = parse_dateline(text[text.index(marker) :])
                 assert found is not None and found.place == "Dushanbe" and found.date is not None
+
+
+def test_yearless_dateline_takes_the_year_from_the_page() -> None:
+    """ "1-уми июл" is 1 July of the year that puts it on or before the page's date."""
+    found = parse_dateline("Душанбе. 1-уми июл. ОИ «Азия-Плюс» - Имрӯз")
+    assert found is not None and found.month_day == (7, 1)
+    assert found.day(dt.date(2024, 7, 2)) == dt.date(2024, 7, 1)
+    assert found.day(dt.date(2025, 1, 3)) == dt.date(2024, 7, 1)  # filed last July
+    assert found.day(None) is None
+
+
+def test_day_only_and_timed_values_keep_their_precision() -> None:
+    dushanbe = ZoneInfo("Asia/Dushanbe")
+    day = parse_published("2024-10-01", now=NOW, zone=dushanbe)
+    assert day is not None and (day.day, day.precision, day.iso()) == (
+        dt.date(2024, 10, 1),
+        "day",
+        "2024-10-01",
+    )
+    midnight = parse_published("2024-10-01T00:00:00+05:00", now=NOW, zone=dushanbe)
+    assert midnight is not None and midnight.precision == "day" and midnight.day == dt.date(2024, 10, 1)
+    timed = parse_published("Май 1, 2023 15:46", now=NOW, zone=dushanbe)
+    assert timed is not None and timed.precision == "minute"
+    assert timed.at == utc(2023, 5, 1, 10, 46) and timed.day == dt.date(2023, 5, 1)
+    early = parse_published("2024-10-01T02:30:00+05:00", now=NOW, zone=dushanbe)
+    assert early is not None and early.day == dt.date(2024, 10, 1)  # not 30 Sep, as the UTC date was
+
+
+@pytest.mark.parametrize(
+    "zone,expected_at",
+    [
+        ("America/New_York", utc(2024, 10, 1, 18, 30)),  # west of UTC (EDT, -4)
+        ("Asia/Dushanbe", utc(2024, 10, 1, 9, 30)),  # east of UTC (+5)
+        ("UTC", utc(2024, 10, 1, 14, 30)),  # a generic source
+    ],
+)
+def test_naive_values_are_read_in_the_sources_zone(zone: str, expected_at: dt.datetime) -> None:
+    published = parse_published("01.10.2024 14:30", now=NOW, zone=ZoneInfo(zone))
+    assert published is not None and published.at == expected_at and published.day == dt.date(2024, 10, 1)
+
+
+@pytest.mark.parametrize(
+    "value", ["0000-01-01", "-0001-05-05", "9999-12-31", "1970-01-01T00:00:00Z", "1900-01-01"]
+)
+def test_absurd_dates_are_refused(value: str) -> None:
+    assert parse_published(value, now=NOW, zone=dt.UTC) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -54,7 +55,10 @@ def test_record_fields() -> None:
         == "It covers risk analysis and document security. Twenty officers take part."
     )
     assert record.content_hash == content_hash(record.body)
-    assert record.published_at == dt.datetime(2010, 5, 18, 19, tzinfo=dt.UTC)
+    assert record.published_at == dt.datetime(
+        2010, 5, 19, tzinfo=dt.UTC
+    )  # a day: its start in the zone (UTC by default)
+    assert (record.published_day, record.published_precision) == (dt.date(2010, 5, 19), "day")
     assert record.dateline == "Dushanbe"
     assert record.language == "en"
     assert record.authors == ["Jane Doe", "OSCE"]
@@ -69,13 +73,17 @@ def test_record_fields() -> None:
 
 def test_date_falls_back_to_dateline_and_says_so() -> None:
     record = normalize_page(page(published=None), source="osce", now=NOW)
-    assert record.published_at == dt.datetime(2010, 5, 18, 19, tzinfo=dt.UTC)
+    assert record.published_at == dt.datetime(
+        2010, 5, 19, tzinfo=dt.UTC
+    )  # a day: its start in the zone (UTC by default)
     assert "published:dateline" in record.extra["fallback_fields"]
 
 
 def test_unparseable_date_falls_back_too() -> None:
     record = normalize_page(page(published="sometime last spring-ish"), source="osce", now=NOW)
-    assert record.published_at == dt.datetime(2010, 5, 18, 19, tzinfo=dt.UTC)
+    assert record.published_at == dt.datetime(
+        2010, 5, 19, tzinfo=dt.UTC
+    )  # a day: its start in the zone (UTC by default)
 
 
 def test_fallback_fields_and_generic_extraction_are_recorded() -> None:
@@ -136,7 +144,7 @@ def test_tdi_seed_dateline_and_agency() -> None:
     )
     assert record.dateline == "Dushanbe"
     assert record.extra["agency"] == "TDI"
-    assert record.published_at == dt.datetime(2022, 8, 14, 19, tzinfo=dt.UTC)
+    assert (record.published_day, record.published_precision) == (dt.date(2022, 8, 15), "day")
 
 
 def test_tajik_page_declared_russian_is_tajik() -> None:
@@ -165,5 +173,35 @@ def test_records_store_on_both_backends(session_factory) -> None:  # type: ignor
         stored = session.execute(select(Article)).scalars().all()
     assert len(created.new) == 1 and again.new == [] and again.updated == []
     assert len(stored) == 1
-    assert stored[0].published_at == dt.datetime(2010, 5, 18, 19, tzinfo=dt.UTC)
+    assert stored[0].published_at == dt.datetime(
+        2010, 5, 19, tzinfo=dt.UTC
+    )  # a day: its start in the zone (UTC by default)
     assert stored[0].dateline == "Dushanbe"
+
+
+def test_day_only_date_starts_the_day_in_the_sources_zone() -> None:
+    """'1 October 2024' on a Dushanbe page is 1 October, stored as 00:00 Dushanbe (19:00Z the day before)."""
+    record = normalize_page(
+        page(published="1 October 2024"), source="khovar", now=NOW, zone=ZoneInfo("Asia/Dushanbe")
+    )
+    assert (record.published_day, record.published_precision) == (dt.date(2024, 10, 1), "day")
+    assert record.published_at == dt.datetime(2024, 9, 30, 19, tzinfo=dt.UTC)
+
+
+def test_an_absurd_page_date_does_not_erase_the_feed_date() -> None:
+    parsed = page(published="0000-00-00T00:00:00")
+    parsed.date_candidates = [("feed", "Tue, 01 Oct 2024 14:05:00 +0500")]
+    parsed.body = BODY.replace("DUSHANBE, 19 May 2010 - ", "")  # no dateline to fall back on
+    record = normalize_page(parsed, source="khovar", now=NOW, zone=ZoneInfo("Asia/Dushanbe"))
+    assert record.published_at == dt.datetime(2024, 10, 1, 9, 5, tzinfo=dt.UTC)
+    assert record.published_precision == "minute"
+    assert "published:feed" in record.extra["fallback_fields"]
+    assert record.extra["rejected_dates"] == ["page"]
+
+
+@pytest.mark.parametrize("absurd", ["0001-01-01", "9999-12-31", "1970-01-01T00:00:00Z", "-1"])
+def test_implausible_candidates_lose_to_plausible_ones(absurd: str) -> None:
+    parsed = page(published=absurd)
+    parsed.date_candidates = [("meta:date", "2024-10-01")]
+    record = normalize_page(parsed, source="khovar", now=NOW, zone=ZoneInfo("Asia/Dushanbe"))
+    assert record.published_day == dt.date(2024, 10, 1)

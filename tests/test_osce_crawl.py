@@ -97,7 +97,7 @@ def test_first_run_stores_what_is_relevant_then_only_listings_are_asked(
     assert quiet.relevance_terms == []
     seed = stored["cio/69105"]
     assert seed.title.startswith("Tajikistan is an important contributor")
-    assert seed.published_at.date().isoformat() == "2010-05-19"
+    assert seed.published_day.isoformat() == "2010-05-19" and seed.published_precision == "day"
     assert seed.dateline.lower() == "dushanbe" and seed.content_type == "Press release"
     assert {"Border management", "Arms control"} <= set(seed.tags) and "Tajikistan" in seed.relevance_terms
     assert seed.extraction == "site" and seed.crawl_run_id == first["run_id"] and seed.simhash is not None
@@ -159,7 +159,7 @@ def test_renamed_markup_still_yields_articles_through_the_fallback(sqlite_url: s
     assert db.run(summary["run_id"]).fallbacks == RELEVANT + 3
     seed = articles["cio/69105"]
     assert seed.title.startswith("Tajikistan is an important contributor")
-    assert seed.published_at.date().isoformat() == "2010-05-19"
+    assert seed.published_day.isoformat() == "2010-05-19" and seed.published_precision == "day"
     assert "Kanat Saudabayev" in seed.body and "Holy See" not in seed.body
     for article in articles.values():
         assert article.extraction == "generic"

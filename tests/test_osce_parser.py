@@ -19,6 +19,7 @@ import pytest
 from crawler.normalize import normalize_page
 from crawler.parsers import extract_article
 from crawler.parsers.osce import PARSER as OSCE
+from storage.published import published_of
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "osce"
@@ -45,6 +46,8 @@ def extract(html: str, url: str) -> dict[str, Any]:
     for name in FIELDS:
         value = getattr(record, name)
         out[name] = value.isoformat() if isinstance(value, dt.datetime) else value
+    published = published_of(record.published_at, record.published_day, record.published_precision)
+    out["published_at"] = published.iso() if published else None  # "2010-05-19": the page gives a day
     out["publisher_unit"] = page.publisher_unit
     out["fallback_fields"] = page.fallback_fields
     return out

@@ -14,7 +14,6 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -117,11 +116,7 @@ def test_tdi_dateline_gives_the_date_when_the_page_has_none() -> None:
     html = re.sub(r"<time[^>]*>.*?</time>", "", html)
     page = parser.parse(html, "https://thediplomaticinsight.com/tajikistan-osce-discuss-cooperation/")
     assert page.dateline == "Dushanbe"
-    assert page.published == "15 August 2022"
-    local_day = (
-        parse_date(page.published).astimezone(ZoneInfo("Asia/Dushanbe")).date()
-    )  # naive = Dushanbe time
-    assert local_day.isoformat() == "2022-08-15"
+    assert page.published == dt.date(2022, 8, 15)  # a day, not an instant in some zone
 
 
 def test_asiaplus_date_from_url_when_the_page_has_none() -> None:

@@ -186,9 +186,19 @@ def test_filters_by_source_language_tag_and_dates(session: Session, archive: dic
     assert keys(search_articles(session, "border", SearchFilters(since=day(2022, 1))), archive) == {"media"}
 
 
-def test_naive_dates_are_refused(session: Session) -> None:
-    with pytest.raises(QueryError, match="timezone"):
-        search_articles(session, None, SearchFilters(since=dt.datetime(2024, 1, 1)))
+def test_date_filters_compare_calendar_days(session: Session, archive: dict[str, int]) -> None:
+    """Bounds are days (inclusive); a datetime bound counts as the day it names, zone or not."""
+    media_day = day(2023, 7).date()
+    assert "media" in keys(
+        search_articles(session, None, SearchFilters(since=media_day, until=media_day)), archive
+    )
+    after = media_day + dt.timedelta(days=1)
+    assert "media" not in keys(search_articles(session, None, SearchFilters(since=after)), archive)
+    assert "media" not in keys(
+        search_articles(session, None, SearchFilters(until=media_day - dt.timedelta(days=1))), archive
+    )
+    naive = dt.datetime(2023, 7, 1, 23, 59)
+    assert "media" in keys(search_articles(session, None, SearchFilters(since=naive, until=naive)), archive)
 
 
 def test_browse_lists_newest_first_with_undated_last(session: Session, archive: dict[str, int]) -> None:

@@ -12,11 +12,13 @@ import datetime as dt
 
 from crawler.items import ParsedPage
 from crawler.normalize.dateline import parse_dateline
-from crawler.normalize.dates import parse_date
+from crawler.normalize.dates import parse_published
 from crawler.normalize.encoding import repair_text
 from crawler.normalize.errors import NotAnArticle
 from crawler.normalize.hashing import content_hash
 from crawler.normalize.language import detect_language
+from crawler.normalize.published import choose_published
+from crawler.normalize.summary import clean_summary, decode_entities, drop_repeated_lead
 from crawler.normalize.text import first_sentences, normalize_body, normalize_inline
 from crawler.normalize.urls import canonical_url
 from storage.records import ArticleRecord
@@ -34,31 +36,47 @@ def normalize_page(
     raw_html: bytes | None = None,
     encoding: str | None = None,
     now: dt.datetime | None = None,
+    zone: dt.tzinfo = dt.UTC,
 ) -> ArticleRecord:
-    """Clean one parsed page into an ``ArticleRecord``; raise ``NotAnArticle`` saying why it is not one."""
+    """Clean one parsed page into an ``ArticleRecord``; raise ``NotAnArticle`` saying why it is not one.
+
+    ``zone`` is the source's time zone: dates printed without one are read in it, and a date's
+    calendar day is the one there.
+    """
     if not page.url or not page.url.strip():
         raise NotAnArticle("no URL")
-    title = normalize_inline(repair_text(page.title or ""))
+    title = normalize_inline(decode_entities(repair_text(page.title or "")))
     if not title:
         raise NotAnArticle("no title")
     if len(title) > MAX_TITLE_CHARS:
         raise NotAnArticle(f"title too long ({len(title)} chars): probably not a headline")
-    body = normalize_body(repair_text(page.body or ""))
+    body = drop_repeated_lead(normalize_body(decode_entities(repair_text(page.body or ""))))
     if len(body) < MIN_BODY_CHARS:
         raise NotAnArticle(f"body too short ({len(body)} chars)")
 
     fallback_fields = list(dict.fromkeys(page.fallback_fields))
     dateline = parse_dateline(body)
     languages = _date_languages(page.language)
-    published = parse_date(page.published, now=now, languages=languages) if page.published else None
-    if published is None and dateline is not None and dateline.date is not None:
-        published = dateline.date
-        fallback_fields.append("published:dateline")
-    modified = parse_date(page.modified, now=now, languages=languages) if page.modified else None
+    candidates: list[tuple[str, object]] = [("page", page.published), *page.date_candidates]
+    if dateline is not None and dateline.date is not None:
+        candidates.append(("dateline", dateline.date))
+    text = f"{title}\n{body}"
+    choice = choose_published(candidates, zone=zone, now=now, languages=languages, text=text)
+    if choice is None and dateline is not None and dateline.month_day is not None:
+        # "1-уми июл": nothing else dates the page, so the year is the one that is not in the future
+        today = (now or dt.datetime.now(dt.UTC)).astimezone(zone).date()
+        choice = choose_published([("dateline", dateline.day(today))], zone=zone, now=now, text=text)
+    published = choice.published if choice is not None else None
+    if choice is not None and not choice.origin.startswith("page"):
+        fallback_fields.append(f"published:{choice.origin.split(':')[0].split('+')[0]}")
+    modified_value = (
+        parse_published(page.modified, now=now, languages=languages, zone=zone) if page.modified else None
+    )
+    modified = modified_value.at if modified_value is not None else None
 
-    summary = normalize_inline(repair_text(page.summary or ""))
-    if not summary:
-        summary = first_sentences(dateline.rest if dateline is not None else body)
+    summary = normalize_inline(decode_entities(repair_text(page.summary or "")))
+    lead_text = dateline.rest if dateline is not None else body
+    summary = clean_summary(summary, title, lead_text) if summary else first_sentences(lead_text)
 
     place = normalize_inline(page.dateline) if page.dateline else (dateline.place if dateline else None)
     extra: dict[str, object] = {}
@@ -66,6 +84,8 @@ def normalize_page(
         extra["fallback_fields"] = fallback_fields
     if dateline is not None and dateline.agency:
         extra["agency"] = dateline.agency
+    if choice is not None and choice.rejected:
+        extra["rejected_dates"] = list(choice.rejected)
     if page.publisher_unit:
         extra["publisher_unit"] = normalize_inline(repair_text(page.publisher_unit))
 
@@ -77,7 +97,9 @@ def normalize_page(
         body=body,
         content_hash=content_hash(body),
         summary=summary or None,
-        published_at=published,
+        published_at=published.at if published is not None else None,
+        published_day=published.day if published is not None else None,
+        published_precision=published.precision if published is not None else None,
         modified_at=modified,
         language=detect_language(f"{title}\n{body}", page.language),
         authors=_clean_list(page.authors),

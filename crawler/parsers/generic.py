@@ -19,6 +19,7 @@ from trafilatura.utils import load_html
 
 from crawler.items import ParsedPage
 from crawler.normalize.dateline import parse_dateline
+from crawler.normalize.dates import date_in_url, parse_published
 from crawler.normalize.text import normalize_body
 from crawler.parsers.body import drop_hidden, find_body, focus_document
 from crawler.parsers.boilerplate import drop_boilerplate_lines
@@ -49,6 +50,7 @@ def extract_generic(html: str, url: str) -> ParsedPage:
     page.body = body or None
     page.summary = meta.description
     page.published = meta.published
+    page.date_candidates = list(meta.date_candidates)
     page.modified = meta.modified
     page.authors = meta.authors
     page.tags = meta.tags
@@ -57,10 +59,17 @@ def extract_generic(html: str, url: str) -> ParsedPage:
         dateline = parse_dateline(body)
         if dateline is not None:
             page.dateline = dateline.place
-            if not page.published and dateline.date is not None:
-                page.published = dateline.date
-    if not page.published:
-        page.published = _guess_date(html, url)
+            if dateline.date is not None:
+                page.date_candidates.append(("dateline", dateline.date))
+    url_day = date_in_url(url)
+    if url_day is not None:
+        page.date_candidates.append(("url", url_day))
+    if not any(parse_published(value) is not None for _, value in page.date_candidates):
+        guessed = _guess_date(html, url)
+        if guessed:
+            page.date_candidates.append(("htmldate", guessed))
+    if not page.published and page.date_candidates:
+        page.published = page.date_candidates[0][1]
     return page
 
 

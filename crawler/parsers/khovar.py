@@ -6,14 +6,8 @@ Both editions share one theme; the body is ``.entry-content`` and the agency pri
 
 from __future__ import annotations
 
-import re
-
 from crawler.parsers import wordpress as wp
 from crawler.parsers.site import BodyDateline, Layout, SiteParser
-
-DATELINE = re.compile(
-    r"^\s*(?P<place>[A-ZА-ЯЁҒӢҚӮҲҶ][A-ZА-ЯЁҒӢҚӮҲҶа-яёғӣқӯҳҷ\- ]{2,30}),\s*(?P<date>\d{1,2}\.\d{1,2}\.\d{4})\s*/"
-)
 
 PARSER = SiteParser(
     "khovar",
@@ -27,7 +21,7 @@ PARSER = SiteParser(
         author_css=wp.AUTHORS,
         tag_css=wp.TAGS,
         summary_css=wp.SUMMARY,
-        body_dateline=BodyDateline(DATELINE, title_case=True),
+        body_dateline=BodyDateline(),
         language="tg",
         language_by_path={"/rus/": "ru"},
     ),

@@ -95,6 +95,9 @@ class PageMetadata:
         None  # a visible standfirst block repeating the description (often pruned as boilerplate)
     )
     sources: dict[str, str] = field(default_factory=dict)  # field -> where it came from (for debugging)
+    # every publication date the page declares, (origin, value) in order of trust: when the first is
+    # absurd (year 0, 1970, 9999) the normaliser takes the next plausible one instead of none
+    date_candidates: list[tuple[str, str]] = field(default_factory=list)
 
 
 def extract_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
@@ -155,8 +158,8 @@ def extract_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
                 meta.tags = [t.strip() for v in values for t in v.split(",") if t.strip()]
                 break
 
-    if not meta.published:
-        _set(meta, "published", _time_element(tree), "time")
+    time_value = _time_element(tree)
+    _set(meta, "published", time_value, "time")
     if not meta.language:
         _set(meta, "language", tree.get("lang") or tree.get("xml:lang"), "html-lang")
 
@@ -170,6 +173,8 @@ def extract_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
 
 
 def _set(meta: PageMetadata, name: str, value: str | None, source: str) -> None:
+    if value and name == "published" and (source, value) not in meta.date_candidates:
+        meta.date_candidates.append((source, value))
     if value and not getattr(meta, name):
         setattr(meta, name, value)
         meta.sources[name] = source
@@ -339,18 +344,37 @@ def _byline_names(tree: lxml_html.HtmlElement) -> list[str]:
 
 
 def _time_element(tree: lxml_html.HtmlElement) -> str | None:
-    """A <time datetime> marked as the publication time, else the first one inside <article>."""
+    """A <time datetime> marked as the publication time, else the first one inside <article>.
+
+    When the element's visible text shows no time of day ("19 May 2010") and the attribute is a UTC
+    instant, the publisher gave a day: only the attribute's date is kept (CMSs write a made-up instant
+    such as T12:00:00Z for a day field). An attribute in a local offset is the newsroom's clock: kept.
+    """
     for xpath in (
-        '//time[@itemprop="datePublished"]/@datetime',
-        '//*[@itemprop="datePublished"]/@content',
-        "//time[@pubdate]/@datetime",
-        '//time[contains(@class, "publish")]/@datetime',
-        "//article//time/@datetime",
-        "//time/@datetime",
+        '//time[@itemprop="datePublished"][@datetime]',
+        '//*[@itemprop="datePublished"][@content]',
+        "//time[@pubdate][@datetime]",
+        '//time[contains(@class, "publish")][@datetime]',
+        "//article//time[@datetime]",
+        "//time[@datetime]",
     ):
-        found = tree.xpath(xpath)
-        for value in found:
-            value = str(value).strip()
-            if value and re.search(r"\d{4}", value):
-                return value
+        for element in tree.xpath(xpath):
+            value = str(element.get("datetime") or element.get("content") or "").strip()
+            if not value or not re.search(r"\d{4}", value):
+                continue
+            shown = _squash(element.text_content() or "")
+            if (
+                element.tag == "time"
+                and _UTC_RE.search(value)
+                and re.search(r"\d{4}", shown)
+                and not _CLOCK_RE.search(shown)
+            ):
+                day = re.match(r"\d{4}-\d{2}-\d{2}", value)
+                if day:
+                    return day.group(0)
+            return value
     return None
+
+
+_UTC_RE = re.compile(r"T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]00:?00)$")
+_CLOCK_RE = re.compile(r"\d{1,2}[:.]\d{2}(?![.\d])|\d\s*[ap]\.?m\b", re.IGNORECASE)

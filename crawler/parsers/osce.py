@@ -10,13 +10,7 @@ the fallback (``crawler.parsers.layered``).
 
 from __future__ import annotations
 
-import re
-
 from crawler.parsers.site import BodyDateline, Labelled, Layout, SiteParser
-
-DATELINE = re.compile(
-    r"^\s*(?P<place>[A-Z][A-Z .'\-]{1,40}[A-Z])\s*,\s*\d{1,2}\s+[A-Z][a-z]+\s+\d{4}\s*[-–—]\s"
-)
 
 PARSER = SiteParser(
     "osce",
@@ -41,6 +35,6 @@ PARSER = SiteParser(
             ".field--name-body a[href$='.docx']::attr(href)",
         ),
         summary_css=("meta[name=description]::attr(content)",),
-        body_dateline=BodyDateline(DATELINE),
+        body_dateline=BodyDateline(),
     ),
 )

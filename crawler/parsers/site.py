@@ -24,7 +24,8 @@ from lxml import etree
 from parsel import Selector, SelectorList
 
 from crawler.items import ParsedPage
-from crawler.normalize.dates import parse_date
+from crawler.normalize.dateline import parse_dateline
+from crawler.normalize.dates import parse_published
 
 # Block elements whose text forms the body's paragraphs.
 BLOCKS = ("p", "h2", "h3", "h4", "h5", "li", "blockquote", "pre", "table")
@@ -42,7 +43,7 @@ class Labelled:
     """A list of ``Label: value`` items (OSCE's ``Date:`` / ``Source:`` / ``Fields of work:`` block).
 
     ``fields`` maps a label (lower case, without the colon) to the ParsedPage field it fills. A list field
-    (tags, authors) splits the value at commas; ``published`` prefers a ``<time datetime>`` in the value.
+    (tags, authors) splits the value at commas; ``published`` prefers the visible text (its precision is the publisher's) to a ``<time datetime>``.
     """
 
     item_css: str
@@ -53,14 +54,12 @@ class Labelled:
 
 @dataclass(frozen=True)
 class BodyDateline:
-    """A dateline the site writes at the start of its bodies, e.g. ``Dushanbe, 15 August 2022 (TDI):``.
+    """The site opens its bodies with a dateline, e.g. ``Dushanbe, 15 August 2022 (TDI):``.
 
-    ``pattern`` has a ``place`` group and may have a ``date`` group (used when the page has no other
-    date). ``title_case`` turns ``ДУШАНБЕ`` into ``Душанбе`` for sites whose capitals are only style.
+    Every site's dateline is read by the one shared reader, ``crawler.normalize.dateline`` (golden-tested
+    on the forms all the sources print); its place fills ``dateline`` (capitals are only style:
+    ``ДУШАНБЕ`` becomes ``Душанбе``) and its day the publication date when the page has no other.
     """
-
-    pattern: re.Pattern[str]
-    title_case: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,14 +134,12 @@ class Layout:
 
     def _read_dateline(self, parsed: ParsedPage) -> None:
         assert self.body_dateline is not None and parsed.body is not None
-        match = self.body_dateline.pattern.match(parsed.body)
-        if match is None:
+        found = parse_dateline(parsed.body)
+        if found is None:
             return
-        place = match.group("place").strip()
-        parsed.dateline = place.title() if self.body_dateline.title_case else place
-        date = match.groupdict().get("date")
-        if parsed.published is None and date:
-            parsed.published = date
+        parsed.dateline = found.place
+        if parsed.published is None and found.date is not None:
+            parsed.published = found.date
 
     def _paragraphs(self, body: Selector) -> list[str]:
         for node in body.css(", ".join((*ALWAYS_DROP, *self.drop_css))):
@@ -212,11 +209,11 @@ class SiteParser:
         )
 
 
-def _day(value: str | dt.datetime | None) -> dt.date | None:
+def _day(value: str | dt.date | None) -> dt.date | None:
     if value is None:
         return None
-    parsed = value if isinstance(value, dt.datetime) else parse_date(value)
-    return parsed.date() if parsed is not None else None
+    published = parse_published(value, zone=dt.UTC)
+    return published.day if published is not None else None
 
 
 def _clean(text: str | None) -> str:
@@ -285,7 +282,9 @@ def _read_labelled(scope: Selector, spec: Labelled, parsed: ParsedPage) -> None:
             joined = ", ".join(t for t in texts if t)
             setattr(parsed, target, list(dict.fromkeys(p.strip() for p in joined.split(",") if p.strip())))
         elif target == "published":
-            parsed.published = node.css("time::attr(datetime)").get() or _clean(" ".join(texts)) or None
+            # The visible text first: it says what the publisher gave ("19 May 2010", a day); the datetime
+            # attribute of a date-only field is a made-up instant (Drupal writes T12:00:00Z).
+            parsed.published = _clean(" ".join(texts)) or node.css("time::attr(datetime)").get() or None
         else:
             setattr(parsed, target, _clean(" ".join(texts)) or None)
 

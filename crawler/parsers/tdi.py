@@ -7,14 +7,8 @@ date, the dateline's date becomes the publication date.
 
 from __future__ import annotations
 
-import re
-
 from crawler.parsers import wordpress as wp
 from crawler.parsers.site import BodyDateline, Layout, SiteParser
-
-DATELINE = re.compile(
-    r"^\s*(?P<place>[A-Z][\w'\- ]{1,40}?),\s*(?P<date>\d{1,2}\s+[A-Z][a-z]+\s+\d{4})\s*\(TDI\)\s*:"
-)
 
 PARSER = SiteParser(
     "tdi",
@@ -28,7 +22,7 @@ PARSER = SiteParser(
         author_css=(".td-post-author-name a::text", ".tdb-author-name::text", *wp.AUTHORS),
         tag_css=(".td-tags a::text", *wp.TAGS),
         summary_css=wp.SUMMARY,
-        body_dateline=BodyDateline(DATELINE),
+        body_dateline=BodyDateline(),
         language="en",
     ),
 )

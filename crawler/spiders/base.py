@@ -352,6 +352,9 @@ class ListingSpider(DiscoveryLadder, NewswatchSpider):
     def fill_from_listing(page: ParsedPage, listing: ListingHints) -> None:
         """The listing's metadata is the last fallback for what neither parser found; it is recorded."""
         used = []
+        if listing.published and page.published:
+            # not used unless the page's own date is absurd or missing: see crawler.normalize.published
+            page.date_candidates = [*page.date_candidates, (listing.origin, listing.published)]
         if not page.published and listing.published:
             page.published = listing.published
             used.append("published")

@@ -15,6 +15,7 @@ may mix a feed with a listing.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Iterable
 
@@ -25,6 +26,7 @@ from crawler.feeds import FeedEntry, FeedError, html_to_text, is_full_text, pars
 from crawler.items import FetchedArticle, ListingHints, ParsedPage
 from crawler.middlewares import CONDITIONAL
 from crawler.normalize import canonical_url
+from crawler.normalize.dates import parse_published
 from crawler.sources import EntryPoint
 from crawler.spiders.listing import SelectorListingSpider
 
@@ -108,7 +110,9 @@ class FeedSpider(SelectorListingSpider):
 
 def listing_metadata(item: FeedEntry) -> ListingHints:
     """What the feed says about an item: the fallback for fields the article page lacks."""
-    return ListingHints(published=item.date, title=item.title or None, tags=list(item.tags))
+    return ListingHints(
+        published=entry_date(item), title=item.title or None, tags=list(item.tags), origin="feed"
+    )
 
 
 def page_from_entry(item: FeedEntry, feed_language: str | None = None) -> ParsedPage:
@@ -121,10 +125,18 @@ def page_from_entry(item: FeedEntry, feed_language: str | None = None) -> Parsed
         title=item.title,
         body=html_to_text(item.content),
         summary=summary if summary and len(summary) < 1000 else None,
-        published=item.published or item.updated,
+        published=entry_date(item),
         modified=item.updated if item.published else None,
         authors=list(item.authors),
         tags=list(item.tags),
         language=language.split("-")[0].lower() if language else None,
         extraction="feed",
     )
+
+
+def entry_date(item: FeedEntry) -> str | dt.datetime | None:
+    """The entry's date as the feed wrote it when that reads as a date: feedparser converts to UTC,
+    which loses a bare date ("Tue, 01 Oct 2024 00:00:00 +0500") and the publisher's own day."""
+    if item.raw_date and parse_published(item.raw_date) is not None:
+        return item.raw_date
+    return item.date

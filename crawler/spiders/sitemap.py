@@ -197,7 +197,7 @@ class SitemapSpider(SelectorListingSpider):
                 self.always_relevant_urls.add(canonical)
             if canonical in known:
                 continue
-            listing = ListingHints(published=item.published, title=item.title or None)
+            listing = ListingHints(published=item.published, title=item.title or None, origin="sitemap")
             yield scrapy.Request(
                 item.loc,
                 callback=self.parse_article,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -219,20 +220,26 @@ def digest() -> None:
 @click.argument("email")
 @click.option("--part", type=click.Choice(["text", "html"]), default="text", show_default=True,
               help="Which part of the message to print.")  # fmt: skip
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Preview against the archive: every matching article published on or after this day.")  # fmt: skip
 @pass_app
-def digest_preview(app: App, email: str, part: str) -> None:
+def digest_preview(app: App, email: str, part: str, since: dt.datetime | None) -> None:
     """Show what EMAIL would be sent now, without sending or marking anything.
+
+    With --since, show what the subscription would get from the archive since that day (sent or not,
+    old or new), to try a query before relying on it.
 
     \b
     Example:
       newswatch digest preview ana@example.org
       newswatch digest preview ana@example.org --part html > digest.html
+      newswatch digest preview ana@example.org --since 2024-10-01
     """
     from alerts.jobs import preview_digests
 
     mail = mail_config(app.settings)
     with _user_errors(), app.sessions() as session:
-        previews = preview_digests(session, email, mail)
+        previews = preview_digests(session, email, mail, since=since.date() if since else None)
         session.rollback()
     if not previews:
         with _user_errors(), app.sessions() as session:
@@ -290,7 +297,11 @@ def _dry_run(app: App, mail: MailConfig, frequency: str | None) -> list[dict[str
     rows: list[dict[str, object]] = []
     with app.sessions() as session:
         for sub in active_subscriptions(session, frequency):
-            count = len(select_pending(session, sub, alert_backfill=mail.alert_backfill).items)
+            count = len(
+                select_pending(
+                    session, sub, alert_backfill=mail.alert_backfill, news_window_days=mail.news_window_days
+                ).items
+            )
             if count:
                 rows.append({"subscription": sub.id, "email": sub.email, "frequency": sub.frequency,
                              "articles": count})  # fmt: skip

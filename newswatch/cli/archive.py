@@ -23,6 +23,7 @@ from newswatch.cli.common import emit_rows, format_option, pass_app
 from newswatch.relative_dates import parse_date_filter
 from storage import articles, crawl_runs
 from storage.models import Article
+from storage.published import Published, published_of
 from storage.search import (
     EXPORT_COLUMNS,
     QueryError,
@@ -38,29 +39,23 @@ PROGRESS_EVERY = 5000
 
 
 class DateTimeParam(click.ParamType):
-    """A date filter: ISO date or date-time, ``today``, ``yesterday`` or an age (``7d``, ``2w``, ``3m``, ``1y``).
+    """A date filter: ISO date, ``today``, ``yesterday`` or an age (``7d``, ``2w``, ``3m``, ``1y``).
 
-    Without a zone it is UTC. A day (a bare date or a relative one) in ``--until`` means its whole day.
+    It names a calendar day (an ISO date-time counts as the day it names). Filters compare the
+    publisher's day, in the source's zone: ``--since 2024-10-01`` keeps an article dated only
+    "1 October 2024" and ``--until 2024-09-30`` leaves it out, wherever the reader is.
     """
 
     name = "DATE"
 
-    def __init__(self, end_of_day: bool = False) -> None:
-        self.end_of_day = end_of_day
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
-        if isinstance(value, dt.datetime):
-            return value
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value.date() if isinstance(value, dt.datetime) else value
         try:
             parsed = parse_date_filter(str(value), dt.datetime.now(dt.UTC).date())
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
-        if not isinstance(parsed, dt.datetime):
-            moment = dt.time.max if self.end_of_day else dt.time.min
-            return dt.datetime.combine(parsed, moment, tzinfo=dt.UTC)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt.UTC)
-        return parsed.astimezone(dt.UTC)
+        return parsed.date() if isinstance(parsed, dt.datetime) else parsed
 
 
 def filter_options(func_: Callable[..., Any]) -> Callable[..., Any]:
@@ -81,12 +76,14 @@ def filter_options(func_: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--section", "sections", multiple=True, help="Only this site category, e.g. Политика."),
         click.option(
-            "--since", type=DateTimeParam(), help="Published on or after this date (UTC): 2024-01-31, 7d, 2w."
+            "--since",
+            type=DateTimeParam(),
+            help="Published on or after this day (the publisher's calendar day): 2024-01-31, 7d, 2w.",
         ),
         click.option(
             "--until",
-            type=DateTimeParam(end_of_day=True),
-            help="Published on or before this date: yesterday.",
+            type=DateTimeParam(),
+            help="Published on or before this day (the whole day counts): yesterday.",
         ),
     ]
     for option in reversed(options):
@@ -107,17 +104,24 @@ def _query_failed(exc: QueryError) -> None:
     sys.exit(2)
 
 
-def _iso(value: dt.datetime | None) -> str | None:
+def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _published_iso(published: Published | None) -> str | None:
+    """ISO 8601 with offset, or a bare YYYY-MM-DD when the publisher gave only the day."""
+    return published.iso() if published is not None else None
+
+
 def _hit_row(hit: SearchHit) -> dict[str, Any]:
+    published = hit.published
     return {
         "id": hit.id,
         "url": hit.url,
         "source": hit.source,
         "title": hit.title,
-        "published_at": _iso(hit.published_at),
+        "published_at": _published_iso(published),
+        "published_precision": published.precision if published else None,
         "language": hit.language,
         "tags": hit.tags,
         "snippet": render_snippet(hit.snippet, *JSON_MARK),
@@ -126,7 +130,9 @@ def _hit_row(hit: SearchHit) -> dict[str, Any]:
     }
 
 
-SEARCH_COLUMNS = ["id", "url", "source", "title", "published_at", "language", "tags", "snippet", "score"]
+SEARCH_COLUMNS = [
+    "id", "url", "source", "title", "published_at", "published_precision", "language", "tags", "snippet", "score",
+]  # fmt: skip
 
 
 @click.command("search")
@@ -147,8 +153,8 @@ def search_cmd(
     tags: tuple[str, ...],
     topics: tuple[str, ...],
     sections: tuple[str, ...],
-    since: dt.datetime | None,
-    until: dt.datetime | None,
+    since: dt.date | None,
+    until: dt.date | None,
     limit: int,
     offset: int,
     order: str,
@@ -189,7 +195,8 @@ def _render_hits(hits: list[SearchHit], total: int, estimate: bool, offset: int,
     lines = [f"{about}{total:,} results; showing {offset + 1}-{offset + len(hits)}", ""]
     bold = (lambda s: click.style(s, bold=True)) if tty else (lambda s: s)
     for hit in hits:
-        date = hit.published_at.date().isoformat() if hit.published_at else "undated"
+        published = hit.published
+        date = published.day.isoformat() if published else "undated"
         meta = f"{date}  {hit.source}" + (f"  {hit.language}" if hit.language else "")
         lines.append(f"[{hit.id}] {bold(hit.title)}")
         lines.append(f"    {meta}  {hit.url}")
@@ -227,11 +234,7 @@ def find_article(session: Any, id_or_url: str) -> Article | None:
 
 
 def _article_dict(article: Article) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in EXPORT_COLUMNS:
-        value = getattr(article, name)
-        out[name] = _iso(value) if isinstance(value, dt.datetime) else value
-    return out
+    return _export_line({name: getattr(article, name) for name in EXPORT_COLUMNS})
 
 
 @click.command("show")
@@ -255,14 +258,21 @@ def show_cmd(app: App, id_or_url: str, fmt: str) -> None:
             click.echo(f"newswatch: no archived article with id or URL {id_or_url!r}", err=True)
             sys.exit(1)
         data = _article_dict(article)
+        published = _article_published(article)
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
+    zone = app.settings.reader_zone
     click.echo(data["title"])
     click.echo("=" * min(len(data["title"]), 100))
+    shown = dict(data)
+    shown["published_at"] = published.label(zone) if published is not None else None
+    for key in ("modified_at", "first_seen_at"):
+        moment = getattr(article, key)
+        shown[key] = Published.at_moment(moment, zone).label(zone) if moment else None
     for key in ("id", "url", "source", "language", "published_at", "modified_at", "first_seen_at",
                 "authors", "tags", "dateline", "content_type", "duplicate_of"):  # fmt: skip
-        value = data[key]
+        value = shown[key]
         if value in (None, [], ""):
             continue
         click.echo(f"{key + ':':<15} {', '.join(value) if isinstance(value, list) else value}")
@@ -274,8 +284,22 @@ def show_cmd(app: App, id_or_url: str, fmt: str) -> None:
 # --- export --------------------------------------------------------------------------------------
 
 
+def _article_published(article: Article) -> Published | None:
+    return published_of(article.published_at, article.published_day, article.published_precision)
+
+
 def _export_line(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (_iso(v) if isinstance(v, dt.datetime) else v) for k, v in row.items()}
+    """JSON-ready values; ``published_at`` is a bare day when the publisher gave only the day."""
+    out = {k: (_iso(v) if isinstance(v, dt.datetime) else v) for k, v in row.items()}
+    if "published_at" in row:
+        published = published_of(
+            row["published_at"], row.get("published_day"), row.get("published_precision")
+        )
+        out["published_at"] = _published_iso(published)
+        out["published_precision"] = published.precision if published else None
+    if isinstance(row.get("published_day"), dt.date):
+        out["published_day"] = row["published_day"].isoformat()
+    return out
 
 
 @click.command("export")
@@ -294,8 +318,8 @@ def export_cmd(
     tags: tuple[str, ...],
     topics: tuple[str, ...],
     sections: tuple[str, ...],
-    since: dt.datetime | None,
-    until: dt.datetime | None,
+    since: dt.date | None,
+    until: dt.date | None,
     fmt: str,
     output: str | None,
 ) -> None:

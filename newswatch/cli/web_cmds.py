@@ -84,6 +84,7 @@ def serve_web(app: App, host: str, port: int) -> None:
         page_size=settings.web.page_size,
         public_url=settings.alerts.public_url,
         write_sessions=write_sessions,
+        reader_zone=settings.display_timezone,
     )
     sock = _bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]

@@ -25,13 +25,20 @@ def site_names() -> list[str]:
 @contextlib.contextmanager
 def running_sites(keys: Iterable[str]) -> Iterator[dict[str, str]]:
     """One running ``ReplicaServer`` per key that has a replica (others are left out); yields key → base URL."""
+    with running_servers(keys) as servers:
+        yield {key: server.base_url for key, server in servers.items()}
+
+
+@contextlib.contextmanager
+def running_servers(keys: Iterable[str]) -> Iterator[dict[str, ReplicaServer]]:
+    """``running_sites``, yielding the servers themselves (to publish a page while they run)."""
     available = set(site_names())
     servers: dict[str, ReplicaServer] = {}
     try:
         for key in keys:
             if key in available:
                 servers[key] = ReplicaServer(key).start()
-        yield {key: server.base_url for key, server in servers.items()}
+        yield servers
     finally:
         for server in servers.values():
             server.stop()

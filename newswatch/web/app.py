@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup
@@ -28,6 +29,7 @@ from newswatch.web import routes_api, routes_ops, routes_pages, routes_unsubscri
 from newswatch.web.archive import QueryError
 from newswatch.web.params import BadRequest
 from storage.db import SessionFactory
+from storage.published import Published, zone_label
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -81,12 +83,20 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _date(value: dt.datetime | dt.date | None, fmt: str = "%d %b %Y") -> str:
+def _date(value: Published | dt.datetime | dt.date | None, fmt: str = "%d %b %Y") -> str:
+    """A publication's day as the publisher gave it ('1 Oct 2024'); other datetimes in UTC."""
     if value is None:
         return "undated"
+    if isinstance(value, Published):
+        return value.day_label()
     if isinstance(value, dt.datetime):
         value = value.astimezone(dt.UTC)
     return value.strftime(fmt)
+
+
+def _machine_date(value: Published | None) -> str:
+    """For ``<time datetime>``: YYYY-MM-DD for a day-only date, else ISO 8601 with offset."""
+    return value.iso() if value is not None else ""
 
 
 def _paragraphs(body: str | None) -> list[str]:
@@ -98,7 +108,7 @@ def _paragraphs(body: str | None) -> list[str]:
     return [" ".join(part.split()) for part in parts if part.strip()]
 
 
-def make_templates() -> Jinja2Templates:
+def make_templates(reader_zone: dt.tzinfo = dt.UTC) -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
@@ -107,6 +117,9 @@ def make_templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters["date"] = _date
+    env.filters["machine_date"] = _machine_date
+    env.filters["when"] = lambda value: value.label(reader_zone) if value is not None else "undated"
+    env.globals["reader_zone"] = zone_label(reader_zone)
     env.filters["paragraphs"] = _paragraphs
     env.globals["Markup"] = Markup
     return Jinja2Templates(env=env)
@@ -153,6 +166,7 @@ def create_app(
     page_size: int = 20,
     public_url: str | None = None,
     write_sessions: SessionFactory | None = None,
+    reader_zone: str = "UTC",
 ) -> Starlette:
     """Build the ASGI app.
 
@@ -161,8 +175,9 @@ def create_app(
     feeds when the server sits behind a proxy (default: the request's own base URL).
     ``write_sessions`` (a writable engine's factory) serves only ``POST /unsubscribe/{token}``, the
     digests' one-click unsubscribe; without it that POST answers 503 and the app cannot write at all.
+    ``reader_zone`` (an IANA name) is the zone times are shown in, named in the footer.
     """
-    templates = make_templates()
+    templates = make_templates(ZoneInfo(reader_zone))
     web = WebContext(
         sessions=sessions,
         sources=dict(sources or {}),

@@ -6,7 +6,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from newswatch.web.params import SearchRequest, day_end, day_start
+from newswatch.web.params import SearchRequest
 from storage.db import Session
 from storage.facets import FACETS, FacetCounts, facet_counts
 from storage.search import (
@@ -35,8 +35,8 @@ def _filters(request: SearchRequest) -> SearchFilters:
         tags=request.tags,
         topics=request.topics,
         sections=request.sections,
-        since=day_start(request.since) if request.since else None,
-        until=day_end(request.until) if request.until else None,
+        since=request.since,  # calendar days, compared with the publisher's day
+        until=request.until,
     )
 
 
@@ -61,13 +61,15 @@ def snippet_text(hit: SearchHit) -> str:
 
 
 def hit_json(hit: SearchHit, page_url: str) -> dict[str, Any]:
+    published = hit.published
     return {
         "id": hit.id,
         "url": hit.url,
         "page_url": page_url,
         "source": hit.source,
         "title": hit.title,
-        "published_at": hit.published_at.isoformat() if hit.published_at else None,
+        "published_at": published.iso() if published else None,
+        "published_precision": published.precision if published else None,
         "language": hit.language,
         "tags": list(hit.tags or []),
         "snippet": snippet_text(hit),

@@ -12,6 +12,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from storage.published import Published
+
 ATOM_NS = "http://www.w3.org/2005/Atom"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -28,6 +30,18 @@ class FeedEntry:
     published_at: dt.datetime | None
     summary: str
     tags: Sequence[str] = ()
+    published: Published | None = None  # when given, wins over published_at (it knows day-only dates)
+
+    @property
+    def stamp_time(self) -> dt.datetime | None:
+        """The instant written to Atom. Atom has no date-only form, so a day-only date is written as
+        noon UTC of that day: every reader from UTC-11 to UTC+11 then sees the publisher's day."""
+        if self.published is None:
+            return self.published_at
+        if self.published.is_day_only:
+            day = self.published.day
+            return dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
+        return self.published.at
 
 
 def _xml_text(value: str | None) -> str:
@@ -53,7 +67,7 @@ def render_atom(
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
     _sub(feed, "id", feed_id)
     _sub(feed, "title", title)
-    dates = [entry.published_at for entry in entries if entry.published_at]
+    dates = [stamp for entry in entries if (stamp := entry.stamp_time)]
     _sub(feed, "updated", _stamp(max(dates) if dates else now))
     _sub(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     _sub(feed, "link", rel="alternate", type="text/html", href=html_url)
@@ -66,10 +80,11 @@ def render_atom(
         _sub(entry, "title", item.title or item.url)
         _sub(entry, "link", rel="alternate", type="text/html", href=item.url)
         _sub(entry, "link", rel="related", type="text/html", href=item.page_url)
-        stamp = _stamp(item.published_at or now)
-        if item.published_at:
-            _sub(entry, "published", stamp)
-        _sub(entry, "updated", stamp)
+        when = item.stamp_time
+        stamp_text = _stamp(when or now)
+        if when:
+            _sub(entry, "published", stamp_text)
+        _sub(entry, "updated", stamp_text)
         _sub(entry, "summary", item.summary, type="text")
         source = _sub(entry, "category", term=item.source, label=f"source: {item.source}")
         source.set("scheme", "urn:newswatch:source")

@@ -92,6 +92,16 @@ FACETS_PARAMETER: dict[str, Any] = {
 
 _NULLABLE_STRING = {"type": "string", "nullable": True}
 _NULLABLE_DATETIME = {"type": "string", "format": "date-time", "nullable": True}
+_PUBLISHED = {
+    "type": "string",
+    "nullable": True,
+    "description": "ISO 8601 date-time with offset, or a bare YYYY-MM-DD when the publisher gave only the day",
+}
+_PRECISION = {
+    "type": "string",
+    "nullable": True,
+    "description": "day (the publisher gave only the day) or minute",
+}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 
 SCHEMAS: dict[str, Any] = {
@@ -125,7 +135,8 @@ SCHEMAS: dict[str, Any] = {
             "page_url": {"type": "string"},
             "source": {"type": "string"},
             "title": {"type": "string"},
-            "published_at": _NULLABLE_DATETIME,
+            "published_at": _PUBLISHED,
+            "published_precision": _PRECISION,
             "language": _NULLABLE_STRING,
             "tags": _STRINGS,
             "snippet": {"type": "string", "description": "plain text"},
@@ -172,7 +183,8 @@ SCHEMAS: dict[str, Any] = {
             "url": {"type": "string"},
             "source": {"type": "string"},
             "title": {"type": "string"},
-            "published_at": _NULLABLE_DATETIME,
+            "published_at": _PUBLISHED,
+            "published_precision": _PRECISION,
             "is_original": {"type": "boolean"},
         },
     },
@@ -188,7 +200,8 @@ SCHEMAS: dict[str, Any] = {
             "title": {"type": "string"},
             "summary": _NULLABLE_STRING,
             "body": {"type": "string"},
-            "published_at": _NULLABLE_DATETIME,
+            "published_at": _PUBLISHED,
+            "published_precision": _PRECISION,
             "modified_at": _NULLABLE_DATETIME,
             "first_seen_at": _NULLABLE_DATETIME,
             "language": _NULLABLE_STRING,

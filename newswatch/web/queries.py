@@ -16,6 +16,7 @@ from scheduler.health import source_health as run_health
 from storage import articles, crawl_runs, source_state
 from storage.db import Session
 from storage.models import Article
+from storage.published import Published, published_of
 from storage.types import utcnow
 
 RELATED_LIMIT = 50
@@ -32,6 +33,12 @@ class RelatedArticle:
     title: str
     published_at: dt.datetime | None
     is_original: bool
+    published_day: dt.date | None = None
+    published_precision: str | None = None
+
+    @property
+    def published(self) -> Published | None:
+        return published_of(self.published_at, self.published_day, self.published_precision)
 
 
 @dataclass(slots=True)
@@ -98,8 +105,8 @@ def related_articles(session: Session, article: Article) -> list[RelatedArticle]
     original_id, rows = articles.same_story(session, article, RELATED_LIMIT)
     rows.sort(key=lambda row: (row[4] is None, row[4] or _EPOCH, row[0]))
     return [
-        RelatedArticle(id_, url, source, title, published, is_original=id_ == original_id)
-        for id_, url, source, title, published in rows[:RELATED_LIMIT]
+        RelatedArticle(id_, url, source, title, published, id_ == original_id, day, precision)
+        for id_, url, source, title, published, day, precision in rows[:RELATED_LIMIT]
     ]
 
 

@@ -14,6 +14,7 @@ from newswatch.web.params import parse_search
 from newswatch.web.queries import source_health
 from newswatch.web.routes_pages import article_and_related, article_id_or_404, base_url
 from storage.facets import parse_facet_names
+from storage.published import Published
 
 if TYPE_CHECKING:
     from newswatch.web.app import WebContext
@@ -25,6 +26,15 @@ def _web(request: Request) -> WebContext:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value else None
+
+
+def _published_iso(value: Published | None) -> str | None:
+    """ISO 8601 with offset, or a bare YYYY-MM-DD when the publisher gave only the day."""
+    return value.iso() if value is not None else None
+
+
+def _precision(value: Published | None) -> str | None:
+    return value.precision if value is not None else None
 
 
 def api_articles(request: Request) -> Response:
@@ -68,7 +78,8 @@ def api_article(request: Request) -> Response:
             "title": article.title,
             "summary": article.summary,
             "body": article.body,
-            "published_at": _iso(article.published_at),
+            "published_at": _published_iso(article.published),
+            "published_precision": _precision(article.published),
             "modified_at": _iso(article.modified_at),
             "first_seen_at": _iso(article.first_seen_at),
             "language": article.language,
@@ -83,7 +94,8 @@ def api_article(request: Request) -> Response:
                     "url": item.url,
                     "source": item.source,
                     "title": item.title,
-                    "published_at": _iso(item.published_at),
+                    "published_at": _published_iso(item.published),
+                    "published_precision": _precision(item.published),
                     "is_original": item.is_original,
                 }
                 for item in related

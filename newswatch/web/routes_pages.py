@@ -206,6 +206,7 @@ def feed(request: Request) -> Response:
             page_url=f"{base}/articles/{hit.id}",
             source=hit.source,
             published_at=hit.published_at,
+            published=hit.published,
             summary=snippet_text(hit),
             tags=list(hit.tags or []),
         )

@@ -84,7 +84,7 @@ _DATEPARSER_SETTINGS = {
 
 
 def parse_date(
-    value: str | dt.datetime | None,
+    value: str | dt.date | None,
     *,
     now: dt.datetime | None = None,
     languages: Sequence[str] | None = None,

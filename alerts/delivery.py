@@ -19,12 +19,12 @@ import ssl
 import tempfile
 from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 from typing import Protocol
 
 from alerts import outbox
 from alerts.config import MailConfig
+from alerts.headers import MAIL_POLICY
 from storage import subscriptions
 from storage.db import Session, SessionFactory, session_scope
 from storage.types import utcnow
@@ -200,7 +200,7 @@ def with_sender(payload: bytes, sender: str) -> bytes:
     head, sep, _ = payload.partition(b"\r\n\r\n")
     if re.search(rb"(?im)^from:", head):
         return payload
-    header = EmailMessage(policy=SMTP)
+    header = EmailMessage(policy=MAIL_POLICY)
     header["From"] = sender
     return header.as_bytes().split(b"\r\n\r\n", 1)[0] + b"\r\n" + payload if sep else payload
 

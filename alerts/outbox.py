@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 from email.message import EmailMessage
-from email.policy import SMTP
 
+from alerts.headers import MAIL_POLICY
 from storage import outbox as table
 from storage.db import Session
 from storage.models import OutboxMessage
@@ -47,7 +47,7 @@ def enqueue(
     """Store a rendered message for delivery; the caller's transaction decides whether it exists."""
     return table.add(
         session, kind=kind, recipient=recipient, subject=str(message["Subject"] or ""),
-        message_id=str(message["Message-ID"]), payload=message.as_bytes(policy=SMTP),
+        message_id=str(message["Message-ID"]), payload=message.as_bytes(policy=MAIL_POLICY),
         subscription_id=subscription_id, now=now or utcnow(),
     )  # fmt: skip
 

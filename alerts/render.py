@@ -15,15 +15,16 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from alerts.config import MailConfig
+from alerts.headers import MAIL_POLICY
 from alerts.highlight import query_terms, split_matches
+from storage.links import safe_url
 from storage.published import Published
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -109,20 +110,6 @@ def digest_subject(count: int, topic: str, when: dt.datetime) -> str:
     """``newswatch: 7 new articles on Tajikistan, 23 Nov 2026`` (singular for one)."""
     noun = "article" if count == 1 else "articles"
     return header_text(f"newswatch: {count} new {noun} on {topic}, {human_date(when)}")
-
-
-def safe_url(url: str | None) -> str | None:
-    """Only http(s) links make it into a message; ``javascript:`` and friends are dropped."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError:
-        return None
-    if scheme not in {"http", "https"} or any(ord(ch) < 33 for ch in url):
-        return None
-    return url
 
 
 def _mark_html(text: str, terms: tuple[str, ...]) -> Markup:
@@ -246,7 +233,7 @@ def new_message(
     mail: MailConfig | None, *, to: str, subject: str, now: dt.datetime, idstring: str
 ) -> EmailMessage:
     """An empty message with the identifying headers; the subject is sanitised here."""
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=MAIL_POLICY)
     domain = mail.sender_domain if mail else "newswatch.localhost"
     message["Message-ID"] = f"<{secrets.token_hex(10)}.{idstring}@{domain}>"
     message["Date"] = format_datetime(now.astimezone(dt.UTC))

@@ -28,6 +28,7 @@ from crawler.relevance import RelevanceRules
 from crawler.spiders.base import NewswatchSpider
 from crawler.tagging import Tagger
 from storage.crawl_state import CrawlArchive
+from storage.links import safe_url
 from storage.records import CrawlSummary
 from storage.types import utcnow
 
@@ -71,6 +72,11 @@ class NormalizePipeline(_Stage):
         detect_language("The OSCE Programme Office in Dushanbe opened a training course.", None)
 
     def process_item(self, item: FetchedArticle) -> FetchedArticle:
+        if safe_url(item.page.url) is None:  # javascript:, data:, file: ... (the ingest rule; storage.links)
+            logger.warning(
+                "%s: refused to store %r: not an http(s) URL", item.source.key, item.page.url[:200]
+            )
+            raise self.drop("unsafe_url", item)
         try:
             record = normalize_page(
                 item.page,
@@ -258,6 +264,7 @@ class StorePipeline(_Stage):
             errors=value("errors"),
             fallbacks=value("fallbacks"),
             links_found=stats.get_value("newswatch/links_found"),
+            refused_urls=value("refused_urls"),
         )
 
     def finish(self, summary: CrawlSummary) -> None:

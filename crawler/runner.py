@@ -18,6 +18,7 @@ import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerProcess, Crawler
@@ -25,6 +26,7 @@ from scrapy.settings import Settings
 
 from crawler import settings as default_settings
 from crawler import signals as newswatch_signals
+from crawler.netguard import forbidden_reason, ip_literal
 from crawler.sources import Source, SourceConfigError, load_registry
 from storage.crawl_state import CrawlArchive
 from storage.records import CrawlSummary
@@ -66,6 +68,22 @@ def crawl_settings(
     return settings
 
 
+def private_hosts(sources: Sequence[Source]) -> list[str]:
+    """Names the operator allowed to resolve to private addresses (``allow_private_hosts``)."""
+    return sorted({host for source in sources for host in source.allow_private_hosts})
+
+
+def private_endpoints(sources: Sequence[Source]) -> list[str]:
+    """``host:port`` of each source whose own base_url is a private IP literal (a replica, a mirror)."""
+    endpoints = set()
+    for source in sources:
+        parts = urlsplit(source.base_url)
+        literal = ip_literal(parts.hostname or "")
+        if literal is not None and forbidden_reason(literal):
+            endpoints.add(f"{literal}:{parts.port or (443 if parts.scheme == 'https' else 80)}")
+    return sorted(endpoints)
+
+
 def run_crawl(
     database_url: str,
     sources: Sequence[Source],
@@ -86,7 +104,11 @@ def run_crawl(
     if quiet:
         logging.disable(logging.INFO)  # Scrapy's start-up banner, logged before we can set its level
     try:
-        process = AsyncCrawlerProcess(crawl_settings(database_url, crawl_options, log_level))
+        settings = crawl_settings(database_url, crawl_options, log_level)
+        # One resolver serves the process: what any of these sources may reach inside the network.
+        settings.set("NEWSWATCH_PRIVATE_HOSTS", private_hosts(sources), priority="cmdline")
+        settings.set("NEWSWATCH_PRIVATE_ENDPOINTS", private_endpoints(sources), priority="cmdline")
+        process = AsyncCrawlerProcess(settings)
     finally:
         if quiet:
             logging.disable(logging.NOTSET)

@@ -44,10 +44,26 @@ LOG_LEVEL = "INFO"
 
 # Our components: conditional GET on listings, retries that back off, and the article pipeline.
 DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt (100): a refused host is not even asked for its robots.txt. crawler/netguard.py.
+    "crawler.netguard.UrlGuardMiddleware": 50,
+    # After RedirectMiddleware (600) on the way in: sees a 3xx before it is followed (target, loops).
+    "crawler.netguard.RedirectCheckMiddleware": 650,
+    # Nearest the network: a name the resolver refused is explained, counted and not retried.
+    "crawler.netguard.RefusedAddressMiddleware": 950,
     "crawler.middlewares.ConditionalGetMiddleware": 560,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
 }
+# Only http(s) is ever fetched: the other built-in handlers (file://, data:, s3://, ftp://) are switched
+# off, so even a URL that got past the guard has nothing to be read with. Names are resolved by the
+# guard's resolver, which refuses private, loopback and link-local answers (crawler/netguard.py).
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
+TWISTED_DNS_RESOLVER = "crawler.netguard.GuardedResolver"
+# Set by crawler.runner from the sources crawled: names allowed to resolve privately (allow_private_hosts)
+# and the private base_url literals, as "host:port" (the replicas on 127.0.0.1).
+NEWSWATCH_PRIVATE_HOSTS: list[str] = []
+NEWSWATCH_PRIVATE_ENDPOINTS: list[str] = []
+REDIRECT_MAX_TIMES = 10
 RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry; doubles each time
 RETRY_BACKOFF_MAX = 30.0
 ITEM_PIPELINES = {

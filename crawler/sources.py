@@ -18,6 +18,11 @@ Schema of one source (keys not listed are rejected, so a typo does not silently 
 - ``country`` (ISO 3166 code, optional) and ``timezone`` (IANA name, optional): the zone the source
   publishes in, used for dates a page prints without a zone and for the source's calendar days. An
   explicit ``timezone`` wins, else the country's zone, else UTC (``crawler.timezones``).
+- ``allowed_hosts`` (list of host names): hosts besides ``base_url``'s and ``homepage``'s that the
+  crawler may fetch from (a CDN, an edition on another domain); every other host is refused
+  (``crawler.netguard``)
+- ``allow_private_hosts`` (list of host names): for an intranet source only, names the operator allows
+  to resolve to private, loopback or link-local addresses (never allowed otherwise)
 
 A wrong entry raises ``SourceConfigError`` naming the source, the key and what is allowed.
 """
@@ -25,6 +30,7 @@ A wrong entry raises ``SourceConfigError`` naming the source, the key and what i
 from __future__ import annotations
 
 import importlib
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -70,6 +76,8 @@ SOURCE_KEYS: dict[str, type | tuple[type, ...]] = {
     "entry": list,
     "country": str,
     "timezone": str,
+    "allowed_hosts": list,
+    "allow_private_hosts": list,
 }
 REQUIRED_SOURCE_KEYS = ("name", "base_url", "entry")
 
@@ -116,6 +124,9 @@ class Source:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    allowed_hosts: tuple[str, ...] = ()
+    allow_private_hosts: tuple[str, ...] = ()
 
     def __hash__(self) -> int:  # relevance/options are dicts; the key identifies a source
         return hash((self.key, self.base_url))
@@ -273,6 +284,7 @@ def build_source(key: str, table: Mapping[str, Any]) -> Source:
         raise SourceConfigError(
             f"{where}: key 'timezone' must be an IANA time zone such as 'Asia/Dushanbe' (got {zone!r})"
         )
+    host_lists = {name: _host_list(where, name, table.get(name, [])) for name in _HOST_LISTS}
     entries = table["entry"]
     if not entries:
         raise SourceConfigError(f"{where}: key 'entry' must list at least one entry point")
@@ -291,7 +303,26 @@ def build_source(key: str, table: Mapping[str, Any]) -> Source:
         options=dict(table.get("options", {})),
         country=country.upper() if country else None,
         timezone=zone,
+        allowed_hosts=host_lists["allowed_hosts"],
+        allow_private_hosts=host_lists["allow_private_hosts"],
     )
+
+
+_HOST_LISTS = ("allowed_hosts", "allow_private_hosts")
+_HOST_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+
+
+def _host_list(where: str, key: str, hosts: list[Any]) -> tuple[str, ...]:
+    """A list of bare host names (``cdn.example.org``), lower-cased; URLs and ports are refused."""
+    result = []
+    for host in hosts:
+        name = host.strip().lower().rstrip(".") if isinstance(host, str) else ""
+        if not _HOST_NAME.match(name):
+            raise SourceConfigError(
+                f"{where}: key {key!r} must list host names such as 'cdn.example.org' (got {host!r})"
+            )
+        result.append(name)
+    return tuple(result)
 
 
 def _build_entry(where: str, raw: Any) -> EntryPoint:

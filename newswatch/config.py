@@ -7,7 +7,9 @@ password) are accepted only from the environment so they never end up in a file 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from crawler import settings as crawl_defaults
+from storage.links import safe_url
 
 DEFAULT_CONFIG_FILE = "newswatch.toml"
 CONFIG_ENV = "NEWSWATCH_CONFIG"
@@ -28,6 +31,30 @@ class ConfigError(Exception):
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# Values that end up in a mail or HTTP header: a CR or LF there starts a new header (injection), and was
+# only caught inside every digest job. Checked once, at load, with the key named.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def one_line(value: str | None) -> str | None:
+    """A header-bound setting: no CR, LF or other control characters."""
+    if value is not None and _CONTROL.search(value):
+        raise ValueError("must be one line without control characters (no CR/LF)")
+    return value
+
+
+def mail_address(value: str | None) -> str | None:
+    """``alerts@example.org`` or ``newswatch <alerts@example.org>``: one address, one line."""
+    if value is None:
+        return None
+    one_line(value)
+    _, address = parseaddr(value)
+    local, at, domain = address.rpartition("@")
+    if not (at and local and domain) or any(ch.isspace() for ch in address):
+        raise ValueError("must be a mail address like 'newswatch <alerts@example.org>'")
+    return value
 
 
 class CrawlSettings(_Section):
@@ -56,6 +83,8 @@ class CrawlSettings(_Section):
         description="a source's first crawl mails only what was published this recently",
     )
 
+    _headers = field_validator("user_agent", "contact")(one_line)
+
 
 class SmtpSettings(_Section):
     """Where digests go. With no ``host`` messages are written as .eml files instead."""
@@ -67,6 +96,13 @@ class SmtpSettings(_Section):
     password: SecretStr | None = None
     sender: str = "newswatch <newswatch@localhost>"
     timeout: float = Field(default=30, gt=0)
+
+    _headers = field_validator("host", "user")(one_line)
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        return mail_address(value) or value
 
 
 class AlertSettings(_Section):
@@ -83,6 +119,18 @@ class AlertSettings(_Section):
     )
     max_attempts: int = Field(default=8, ge=1)
     retry_base_seconds: float = Field(default=30, gt=0)
+
+    @field_validator("admin_email")
+    @classmethod
+    def _admin(cls, value: str | None) -> str | None:
+        return mail_address(value)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is not None and safe_url(value) != value:
+            raise ValueError("must be an http(s) URL such as https://news.example.org (one line, no spaces)")
+        return value
 
 
 class SchedulerSettings(_Section):
@@ -198,7 +246,7 @@ def _describe(error: dict[str, Any]) -> str:
     if error["type"] == "extra_forbidden":
         return f"{key}: unknown key"
     allowed = error.get("ctx", {}).get("expected")
-    message = error["msg"]
+    message = error["msg"].removeprefix("Value error, ")
     if allowed:
         message = f"must be one of {allowed}"
     return f"{key}: {message} (got {error.get('input')!r})"

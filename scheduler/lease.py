@@ -105,6 +105,25 @@ class Lease:
         with session_scope(self.session_factory) as session:
             return leases.extend(session, self.name, self.holder, self.clock() + self.ttl)
 
+    def lost_reason(self) -> str:
+        """What happened when ``renew`` said the lease is no longer ours, worded for the operator.
+
+        A lost lease used to be reported as taken over "by another instance" even when the database had
+        been recreated under the service and no other instance existed.
+        """
+        try:
+            info = self.current()
+        except Exception as exc:  # noqa: BLE001 - any failure to read it back: the database itself is in question
+            return f"the lease could not be read back ({exc.__class__.__name__}): is the database gone?"
+        if info is None:
+            return (
+                f"the '{self.name}' lease row is gone: the database was recreated or emptied while this "
+                "instance ran (no other instance took it)"
+            )
+        if info.holder != self.holder:
+            return f"another instance ({info.holder}) took the '{self.name}' lease over"
+        return f"the '{self.name}' lease could not be renewed"
+
     def release(self) -> None:
         """Let a successor start at once instead of waiting for the expiry."""
         with session_scope(self.session_factory) as session:

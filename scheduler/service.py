@@ -190,7 +190,7 @@ class Service:
             while not self._heartbeat_stop.wait(self.config.heartbeat_seconds):
                 try:
                     if not self.lease.renew():
-                        log.error("lost the scheduler lease to another instance: stopping")
+                        log.error("lost the scheduler lease: %s; stopping", self.lease.lost_reason())
                         self.request_stop(EXIT_LEASE_LOST)
                         return
                 except Exception as exc:  # database briefly unreachable: try again next beat

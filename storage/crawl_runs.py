@@ -95,6 +95,7 @@ def finish(
             items_dropped=summary.items_dropped,
             errors=summary.errors,
             fallbacks=summary.fallbacks,
+            refused_urls=summary.refused_urls,
             log_excerpt=log_excerpt,
         )
     )

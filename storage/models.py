@@ -174,6 +174,8 @@ class CrawlRun(Base):
     items_dropped: Mapped[int] = mapped_column(default=0)
     errors: Mapped[int] = mapped_column(default=0)
     fallbacks: Mapped[int] = mapped_column(default=0)
+    # URLs refused by the crawler's guard (other hosts, private addresses, non-http schemes)
+    refused_urls: Mapped[int] = mapped_column(default=0, server_default="0")
     log_excerpt: Mapped[str | None] = mapped_column(Text)
     pid: Mapped[int | None]
 

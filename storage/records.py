@@ -72,6 +72,9 @@ class CrawlSummary:
     # article links the listing pages showed (None: no listing was parsed, e.g. a feed source or a 304);
     # 0 after a listing was parsed means the layout changed: the scheduler's health check alerts on it
     links_found: int | None = None
+    # URLs the crawler's guard would not fetch (another host, a private address, not http(s)):
+    # crawler/netguard.py; a column of crawl_run since migration 0008
+    refused_urls: int = 0
     exit_code: int | None = None
     seconds: float = 0.0
     log_tail: str = ""

@@ -70,6 +70,41 @@ def test_bad_values_name_the_key_and_what_is_allowed(tmp_path: Path, text: str, 
     assert expected in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '[smtp]\nsender = "newswatch <a@example.org>\\r\\nBcc: all@example.org"\n',
+            "smtp.sender: must be one line",
+        ),
+        ('[smtp]\nsender = "newswatch"\n', "smtp.sender: must be a mail address like"),
+        ('[alerts]\nadmin_email = "root@example.org\\n"\n', "alerts.admin_email: must be one line"),
+        ('[alerts]\nadmin_email = "nobody at example.org"\n', "alerts.admin_email: must be a mail address"),
+        ('[alerts]\npublic_url = "javascript:alert(1)"\n', "alerts.public_url: must be an http(s) URL"),
+        ('[crawl]\ncontact = "me@example.org\\r\\nX-Evil: 1"\n', "crawl.contact: must be one line"),
+        ('[crawl]\nuser_agent = "bot\\n"\n', "crawl.user_agent: must be one line"),
+        ('[smtp]\nhost = "mail\\r\\n"\n', "smtp.host: must be one line"),
+    ],
+)
+def test_header_bound_settings_are_checked_at_load(tmp_path: Path, text: str, expected: str) -> None:
+    """A CR/LF in a sender used to pass here and then fail inside every digest job."""
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text))
+    assert expected in str(info.value)
+
+
+def test_sender_with_a_display_name_and_a_local_domain_is_fine(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, '[smtp]\nsender = "newswatch demo <newswatch@localhost>"\n'))
+    assert settings.smtp.sender == "newswatch demo <newswatch@localhost>"
+
+
+def test_sender_with_cr_lf_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEWSWATCH_SMTP__SENDER", "a@example.org\r\nBcc: x@example.org")
+    with pytest.raises(ConfigError, match="smtp.sender: must be one line"):
+        load_settings(None)
+
+
 def test_cli_reports_bad_config_without_traceback(tmp_path: Path) -> None:
     path = write(tmp_path, "[web]\nport = 'eighty'\n")
     result = CliRunner().invoke(cli, ["--config", str(path), "db", "upgrade"])

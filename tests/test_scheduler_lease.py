@@ -85,3 +85,41 @@ def test_racing_instances_never_both_win(session_factory) -> None:
     for thread in threads:
         thread.join()
     assert sorted(results) == [False] * 5 + [True]
+
+
+def test_a_lease_lost_to_a_recreated_database_says_so(session_factory, engine) -> None:  # type: ignore[no-untyped-def]
+    """The database is recreated and migrated again under a running instance: no one else took the lease.
+
+    On PostgreSQL the schema is really dropped and rebuilt; a SQLite file in use cannot be, so there the
+    lease table is emptied, which is what the lease code sees after a recreation.
+    """
+    from sqlalchemy import delete, text
+
+    from storage.migrate import upgrade
+    from storage.models import ServiceLease
+
+    lease = Lease(session_factory, holder="host-a:101", ttl_seconds=60)
+    lease.acquire()
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        upgrade(engine)
+    else:
+        with engine.begin() as conn:
+            conn.execute(delete(ServiceLease))
+    assert lease.renew() is False
+    reason = lease.lost_reason()
+    assert "lease row is gone: the database was recreated or emptied" in reason
+    assert "no other instance" in reason
+
+
+def test_a_lease_taken_over_names_the_new_holder(session_factory) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock()
+    first = Lease(session_factory, holder="host-a:101", ttl_seconds=60, clock=clock)
+    second = Lease(session_factory, holder="host-b:202", ttl_seconds=60, clock=clock)
+    first.acquire()
+    clock.advance(120)
+    second.acquire()
+    assert first.renew() is False
+    assert first.lost_reason() == "another instance (host-b:202) took the 'scheduler' lease over"

@@ -71,7 +71,10 @@ def test_sources_are_picklable_for_the_crawl_child_process() -> None:
     [
         ({"osce": {"interval_minutes": "often"}}, "source 'osce': key 'interval_minutes' must be an integer"),
         ({"osce": {"interval_minutes": 0}}, "source 'osce': key 'interval_minutes' must be an integer ≥ 1"),
-        ({"osce": {"enable": False}}, "source 'osce': unknown key 'enable'; allowed keys: base_url"),
+        (
+            {"osce": {"enable": False}},
+            "source 'osce': unknown key 'enable'; allowed keys: allow_private_hosts, allowed_hosts, base_url",
+        ),
         ({"osce": {"base_url": "www.osce.org"}}, "source 'osce': key 'base_url' must be an http(s) URL"),
         ({"osce": {"enabled": "no"}}, "source 'osce': key 'enabled' must be true or false"),
         ({"osce": {"entry": []}}, "source 'osce': key 'entry' must list at least one entry point"),

@@ -37,6 +37,7 @@ from crawler import signals as newswatch_signals
 from crawler.fetch_errors import describe_failure
 from crawler.items import FetchedArticle, ListingHints, ParsedPage
 from crawler.middlewares import CONDITIONAL, REFRESH, VALIDATORS
+from crawler.netguard import RedirectLoop, RefusedURL
 from crawler.normalize import canonical_url, decode_html
 from crawler.parsers.layered import extract_article
 from crawler.parsers.site import SiteParser
@@ -183,6 +184,12 @@ class NewswatchSpider(scrapy.Spider):
 
     def errback(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(RefusedURL):
+            return  # counted as refused_urls and logged with the reason by crawler.netguard
+        if failure.check(RedirectLoop):
+            self.count_error(request.meta.get("listing_url"), listing_page=CONDITIONAL in request.meta)
+            logger.error("%s: %s", self.source.key, failure.getErrorMessage())
+            return
         if failure.check(IgnoreRequest) and not failure.check(HttpError):  # robots.txt says no: not an error
             logger.info("%s: %s skipped: %s", self.source.key, request.url, failure.getErrorMessage())
             self.count("skipped")

@@ -25,10 +25,12 @@ from scrapy.http import Response
 from crawler.feeds import FeedEntry, FeedError, html_to_text, is_full_text, parse_feed
 from crawler.items import FetchedArticle, ListingHints, ParsedPage
 from crawler.middlewares import CONDITIONAL
+from crawler.netguard import refuse
 from crawler.normalize import canonical_url
 from crawler.normalize.dates import parse_published
 from crawler.sources import EntryPoint
 from crawler.spiders.listing import SelectorListingSpider
+from storage.links import safe_url
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ class FeedSpider(SelectorListingSpider):
             yield from self.fall_back(response.url, "not a feed")
             return
         self.keep_validators(response)
-        items = [item for item in feed.entries if item.url]
+        items = [item for item in feed.entries if item.url and self.safe_link(item.url)]
         limit = entry.option("max_items")
         if limit:
             items = items[:limit]
@@ -81,6 +83,14 @@ class FeedSpider(SelectorListingSpider):
             if canonical in known:
                 continue
             yield from self.article_for(item, entry, response.url, feed.language)
+
+    def safe_link(self, url: str) -> bool:
+        """An item linking to ``javascript:``, ``data:`` or ``file:`` is refused (counted, logged) before
+        anything else: with full text in the feed it would otherwise be stored without a fetch."""
+        if safe_url(url) is not None:
+            return True
+        refuse(self.crawler.stats, self.source.key, url[:200], "feed item link is not an http(s) URL")
+        return False
 
     def article_for(
         self, item: FeedEntry, entry: EntryPoint, feed_url: str, feed_language: str | None

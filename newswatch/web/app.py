@@ -29,6 +29,7 @@ from newswatch.web import routes_api, routes_ops, routes_pages, routes_unsubscri
 from newswatch.web.archive import QueryError
 from newswatch.web.params import BadRequest
 from storage.db import SessionFactory
+from storage.links import safe_url
 from storage.published import Published, zone_label
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,7 @@ def make_templates(reader_zone: dt.tzinfo = dt.UTC) -> Jinja2Templates:
     env.filters["when"] = lambda value: value.label(reader_zone) if value is not None else "undated"
     env.globals["reader_zone"] = zone_label(reader_zone)
     env.filters["paragraphs"] = _paragraphs
+    env.filters["safe_url"] = safe_url  # every stored URL shown as a link goes through it
     env.globals["Markup"] = Markup
     return Jinja2Templates(env=env)
 

@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 from newswatch.web.params import SearchRequest
 from storage.db import Session
 from storage.facets import FACETS, FacetCounts, facet_counts
+from storage.links import safe_url
 from storage.search import (
     HIGHLIGHT_END,
     HIGHLIGHT_START,
@@ -64,7 +65,7 @@ def hit_json(hit: SearchHit, page_url: str) -> dict[str, Any]:
     published = hit.published
     return {
         "id": hit.id,
-        "url": hit.url,
+        "url": safe_url(hit.url),
         "page_url": page_url,
         "source": hit.source,
         "title": hit.title,

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from storage.links import safe_url
 from storage.published import Published
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -78,7 +79,9 @@ def render_atom(
         entry = _sub(feed, "entry")
         _sub(entry, "id", item.page_url)
         _sub(entry, "title", item.title or item.url)
-        _sub(entry, "link", rel="alternate", type="text/html", href=item.url)
+        original = safe_url(item.url)
+        if original is not None:
+            _sub(entry, "link", rel="alternate", type="text/html", href=original)
         _sub(entry, "link", rel="related", type="text/html", href=item.page_url)
         when = item.stamp_time
         stamp_text = _stamp(when or now)

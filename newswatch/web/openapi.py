@@ -102,6 +102,13 @@ _PRECISION = {
     "nullable": True,
     "description": "day (the publisher gave only the day) or minute",
 }
+# storage.links.safe_url: null when the stored link is not http(s), so no client renders a script link
+_ORIGINAL_URL = {
+    "type": "string",
+    "format": "uri",
+    "nullable": True,
+    "description": "the original, http(s) only",
+}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 
 SCHEMAS: dict[str, Any] = {
@@ -131,7 +138,7 @@ SCHEMAS: dict[str, Any] = {
         ],
         "properties": {
             "id": {"type": "integer"},
-            "url": {"type": "string"},
+            "url": _ORIGINAL_URL,
             "page_url": {"type": "string"},
             "source": {"type": "string"},
             "title": {"type": "string"},
@@ -180,7 +187,7 @@ SCHEMAS: dict[str, Any] = {
         "required": ["id", "url", "source", "title", "is_original"],
         "properties": {
             "id": {"type": "integer"},
-            "url": {"type": "string"},
+            "url": _ORIGINAL_URL,
             "source": {"type": "string"},
             "title": {"type": "string"},
             "published_at": _PUBLISHED,
@@ -193,7 +200,7 @@ SCHEMAS: dict[str, Any] = {
         "required": ["id", "url", "canonical_url", "source", "title", "body", "tags", "also_reported_by"],
         "properties": {
             "id": {"type": "integer"},
-            "url": {"type": "string"},
+            "url": _ORIGINAL_URL,
             "canonical_url": {"type": "string"},
             "page_url": {"type": "string"},
             "source": {"type": "string"},

@@ -14,6 +14,7 @@ from newswatch.web.params import parse_search
 from newswatch.web.queries import source_health
 from newswatch.web.routes_pages import article_and_related, article_id_or_404, base_url
 from storage.facets import parse_facet_names
+from storage.links import safe_url
 from storage.published import Published
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def api_article(request: Request) -> Response:
     return JSONResponse(
         {
             "id": article.id,
-            "url": article.url,
+            "url": safe_url(article.url),
             "canonical_url": article.canonical_url,
             "page_url": f"{base}/articles/{article.id}",
             "source": article.source,
@@ -91,7 +92,7 @@ def api_article(request: Request) -> Response:
             "also_reported_by": [
                 {
                     "id": item.id,
-                    "url": item.url,
+                    "url": safe_url(item.url),
                     "source": item.source,
                     "title": item.title,
                     "published_at": _published_iso(item.published),

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from newswatch.config import Settings, load_settings
 from storage.db import Engine, SessionFactory, make_engine, make_session_factory
-from storage.migrate import ensure_current, require_current
+from storage.faults import StorageError, database_label, missing_sqlite_file, readonly_sqlite_url, writable
+from storage.migrate import current_revision, ensure_current, head_revision, require_current
 
 
 @dataclass
@@ -22,15 +23,57 @@ class App:
 
     settings: Settings
     config_path: Path | None = None
+    # Only `db upgrade`, `serve`, `crawl` and `demo` may create a database that is not there (see
+    # ``creating``); any other command names the missing file instead of making an empty one.
+    may_create: bool = False
     _schema_checked: bool = field(default=False, repr=False)
 
     @classmethod
     def from_config(cls, path: str | Path | None = None) -> App:
         return cls(load_settings(path), Path(path) if path else None)
 
+    def creating(self) -> App:
+        """Allow this command to create the database (and its folder) when it does not exist yet."""
+        self.may_create = True
+        return self
+
     @cached_property
     def engine(self) -> Engine:
+        missing = missing_sqlite_file(self.settings.database_url)
+        if missing is not None and not self.may_create:
+            raise missing  # a typo'd path must not silently become an empty archive
         return make_engine(self.settings.database_url)
+
+    @cached_property
+    def read_engine(self) -> Engine:
+        """For the read-only commands (search, show, export, stats, status, web).
+
+        Never creates or migrates; a SQLite file this process cannot write (read-only file, folder or
+        medium) is opened read-only, so a backup or a snapshot can be searched where it lies.
+        """
+        from storage.readonly import make_readonly_engine
+
+        url = self.settings.database_url
+        missing = missing_sqlite_file(url)
+        if missing is not None:
+            raise missing
+        if not writable(url):
+            url, _ = readonly_sqlite_url(url)
+        engine = make_readonly_engine(url)
+        revision, head = current_revision(engine), head_revision()
+        if revision != head:
+            engine.dispose()
+            label = database_label(self.settings.database_url)
+            if revision is None:
+                raise StorageError(f"database {label} has no newswatch tables: run `newswatch db upgrade`")
+            raise StorageError(
+                f"database {label} has schema {revision}, this newswatch needs {head}: run `newswatch db upgrade`"
+            )
+        return engine
+
+    @cached_property
+    def read_sessions(self) -> SessionFactory:
+        return make_session_factory(self.read_engine)
 
     @cached_property
     def sessions(self) -> SessionFactory:
@@ -47,5 +90,6 @@ class App:
         self._schema_checked = True
 
     def close(self) -> None:
-        if "engine" in self.__dict__:
-            self.engine.dispose()
+        for name in ("engine", "read_engine"):
+            if name in self.__dict__:
+                self.__dict__[name].dispose()

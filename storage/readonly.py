@@ -8,12 +8,12 @@ sessions default to read-only transactions, so a bug in the web layer cannot cha
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
 from storage.db import SQLITE_BUSY_TIMEOUT_MS
+from storage.faults import sqlite_file
 
 
 def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -32,8 +32,8 @@ def _sqlite_begin_deferred(conn: Any) -> None:
 def make_readonly_engine(url: str, **kwargs: Any) -> Engine:
     """An engine whose connections refuse writes (SQLite ``query_only``, PostgreSQL read-only transactions)."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:" and not Path(path).exists():
+        path = sqlite_file(url)  # also a "file:...?mode=ro&uri=true" URL (storage.faults.readonly_sqlite_url)
+        if path is not None and not path.exists():
             raise FileNotFoundError(f"database file {path} does not exist; run `newswatch db upgrade` first")
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         event.listen(engine, "connect", _sqlite_read_pragmas)

@@ -21,9 +21,25 @@ from newswatch.cli import (
 )
 from newswatch.cli.common import AppHolder
 from newswatch.config import ConfigError
+from storage.faults import DATABASE_ERRORS, explain
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+class NewswatchGroup(click.Group):
+    """The command group; a fault of the database (missing, read-only, corrupt, unreachable) becomes
+    one line naming the database and the cause (``storage.faults.explain``) instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except DATABASE_ERRORS as exc:
+            holder = ctx.find_object(AppHolder)
+            url = holder.database_url() if holder is not None else ""
+            raise click.ClickException(explain(url, exc)) from None
+
+
+@click.group(
+    cls=NewswatchGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110}
+)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="NEWSWATCH_CONFIG",
               help="TOML configuration file (default: ./newswatch.toml if present).")  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages to stderr.")

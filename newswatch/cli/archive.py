@@ -175,7 +175,7 @@ def search_cmd(
     """
     filters = _filters(sources, languages, tags, since, until, topics, sections)
     try:
-        with app.sessions() as session:
+        with app.read_sessions() as session:
             page = search_articles(session, query, filters, limit=limit, offset=offset, order=order)  # type: ignore[arg-type]
     except QueryError as exc:
         _query_failed(exc)
@@ -252,7 +252,7 @@ def show_cmd(app: App, id_or_url: str, fmt: str) -> None:
       newswatch show 42
       newswatch show https://www.osce.org/programme-office-in-dushanbe/554321 --format json
     """
-    with app.sessions() as session:
+    with app.read_sessions() as session:
         article = find_article(session, id_or_url)
         if article is None:
             click.echo(f"newswatch: no archived article with id or URL {id_or_url!r}", err=True)
@@ -339,7 +339,7 @@ def export_cmd(
     partial = target.with_name(target.name + ".partial") if target else None
     count = 0
     try:
-        with app.sessions() as session:
+        with app.read_sessions() as session:
             rows = iter_matching_articles(session, query, filters)
             first = next(rows, None)  # surfaces a QueryError before any file is created
             handle: IO[str] = partial.open("w", encoding="utf-8", newline="") if partial else sys.stdout
@@ -402,7 +402,7 @@ def stats_cmd(app: App, fmt: str) -> None:
       newswatch stats
       newswatch stats --format json
     """
-    with app.sessions() as session:
+    with app.read_sessions() as session:
         per_source = articles.per_source(session)
         runs = crawl_runs.latest_by_source(session, include_backfill=True)  # the run `status` shows too
     rows: dict[str, dict[str, Any]] = {}

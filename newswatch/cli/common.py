@@ -33,6 +33,10 @@ class AppHolder:
                 raise click.ClickException(str(exc)) from None
         return self._app
 
+    def database_url(self) -> str:
+        """The configured database URL for messages ("" when the configuration itself failed)."""
+        return self._app.settings.database_url if self._app is not None else ""
+
     def close(self) -> None:
         if self._app is not None:
             self._app.close()

@@ -82,7 +82,7 @@ def crawl(app: App, source_keys: tuple[str, ...], backfill: bool, max_pages: int
         raise click.ClickException("no enabled sources; enable one in [sources.<key>] or name it explicitly")
     from crawler.runner import run_crawl  # Scrapy and Twisted load only when a crawl runs
 
-    app.ensure_schema()
+    app.creating().ensure_schema()
     click.echo(f"crawling {', '.join(source.key for source in sources)} ...", err=True)
     if not _verbose(app):  # each failed fetch is reported once, by ``progress``, not also as a log record
         logging.getLogger("crawler.spiders").setLevel(logging.CRITICAL)

@@ -23,6 +23,7 @@ def db_upgrade(app: App) -> None:
     Example:
       NEWSWATCH_DATABASE_URL=postgresql+psycopg://me@localhost/newswatch newswatch db upgrade
     """
+    app.creating()
     before = current_revision(app.engine)
     upgrade(app.engine)
     after = current_revision(app.engine)

@@ -128,7 +128,7 @@ def serve(app: App, standby: bool, lease_seconds: float, heartbeat_seconds: floa
     settings = app.settings
     configure_service_logging(settings.log_level)
     try:
-        app.ensure_schema()
+        app.creating().ensure_schema()
     except OperationalError as exc:
         raise click.ClickException(
             f"cannot open the database {_safe_url(settings.database_url)}: {exc.orig}"
@@ -183,11 +183,11 @@ def status(app: App, fmt: str) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     sources = [(s.key, s.enabled, cfg.interval_seconds(s.interval_minutes)) for s in registry]
-    with app.sessions() as session:
+    with app.read_sessions() as session:
         rows = [row.as_row() for row in source_status(session, sources)]
     emit_rows(rows, fmt, STATUS_COLUMNS)
     if fmt == "table":
-        lease = Lease(app.sessions).current()
+        lease = Lease(app.read_sessions).current()
         from storage.types import utcnow
 
         if lease and lease.expires_at > utcnow():

@@ -68,22 +68,20 @@ def serve_web(app: App, host: str, port: int) -> None:
     """Serve ``app``'s archive until Ctrl+C (also used by ``newswatch demo --keep``)."""
     import uvicorn
 
-    from newswatch.web import create_app, make_readonly_engine
+    from newswatch.web import create_app
     from storage.db import make_session_factory
+    from storage.faults import writable
 
     settings = app.settings
-    # the writable engine, for POST /unsubscribe/<token> only (checks the schema is current)
-    write_sessions = app.sessions
-    try:
-        engine = make_readonly_engine(settings.database_url)
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
+    # Read-only storage (a snapshot, a backup) is served too; only the one-click unsubscribe needs to
+    # write, and is switched off there.
+    engine = app.read_engine
     asgi = create_app(
         make_session_factory(engine),
         sources=source_labels(settings.sources),
         page_size=settings.web.page_size,
         public_url=settings.alerts.public_url,
-        write_sessions=write_sessions,
+        write_sessions=app.sessions if writable(settings.database_url) else None,
         reader_zone=settings.display_timezone,
     )
     sock = _bind(host, port)

@@ -73,7 +73,7 @@ class CrawlSummary:
     # 0 after a listing was parsed means the layout changed: the scheduler's health check alerts on it
     links_found: int | None = None
     # URLs the crawler's guard would not fetch (another host, a private address, not http(s)):
-    # crawler/netguard.py; a column of crawl_run since migration 0008
+    # crawler/netguard.py; a column of crawl_run since migration 0009
     refused_urls: int = 0
     exit_code: int | None = None
     seconds: float = 0.0

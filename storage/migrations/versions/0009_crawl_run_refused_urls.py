@@ -1,7 +1,7 @@
 """crawl_run.refused_urls: URLs the crawler's guard would not fetch in that run
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 04:50:00
 
 A hostile page can point a redirect or a link at another host or inside our network
@@ -12,8 +12,8 @@ errors, so an operator sees a source that keeps trying.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -64,6 +64,7 @@ class HealthChange:
     consecutive_failures: int
     alert_id: int | None = None
     recovery_id: int | None = None
+    degraded_id: int | None = None  # the once-per-episode "degraded" notice (discovery ladder)
 
 
 def record_outcome(
@@ -77,7 +78,7 @@ def record_outcome(
     """Update the source's streak; queue one 'failing' alert at the threshold and one 'recovered' notice."""
     now = now or utcnow()
     reason = run_was_bad(outcome)
-    alert_id = recovery_id = None
+    alert_id = recovery_id = degraded_id = None
     with session_scope(session_factory) as session:
         state = source_state.for_update(session, outcome.source)
         if reason is None and run_was_inconclusive(outcome) and state.consecutive_failures:
@@ -93,6 +94,7 @@ def record_outcome(
             state.consecutive_failures = 0
             state.failing_alert_sent = False
             state.last_success_at = now
+            degraded_id = _notice_degraded(session, outcome, admin_email, now)
         else:
             state.consecutive_failures = (state.consecutive_failures or 0) + 1
             if state.consecutive_failures >= failure_threshold and not state.failing_alert_sent:
@@ -114,7 +116,36 @@ def record_outcome(
         log.error("source %s is failing (%d runs in a row): admin alert queued", outcome.source, failures)
     if recovery_id:
         log.info("source %s recovered: admin notice queued", outcome.source)
-    return HealthChange(outcome.source, failures, alert_id, recovery_id)
+    if degraded_id:
+        log.warning("source %s is degraded: admin notice queued", outcome.source)
+    return HealthChange(outcome.source, failures, alert_id, recovery_id, degraded_id)
+
+
+def _notice_degraded(
+    session: Session, outcome: CrawlSummary, admin_email: str | None, now: dt.datetime
+) -> int | None:
+    """Tell the admin once when a source starts running on the discovery ladder (crawler/spiders/ladder.py).
+
+    Once: only when this run is degraded and the scheduled run before it was not, so a source that stays
+    on its fallback is not mailed every run; it is mailed again if it recovers and then degrades anew.
+    """
+    if outcome.run_id is None:
+        return None
+    runs = crawl_runs.recent(session, outcome.source, limit=2, include_backfill=False)
+    if not runs or runs[0].id != outcome.run_id:
+        return None
+    note = degraded_note(runs[0].log_excerpt)
+    if note is None or (len(runs) > 1 and degraded_note(runs[1].log_excerpt)):
+        return None
+    if not admin_email:
+        log.warning("source %s: %s (set alerts.admin_email to be mailed)", outcome.source, note)
+        return None
+    return _queue(
+        session, admin_email, f"source {outcome.source} is degraded",
+        f"The source '{outcome.source}' still delivers articles, but not from its configured entry point:\n"
+        f"{note}.\n\nUpdate its [sources.{outcome.source}] entry; you will not be told again while it stays so.\n",
+        now,
+    )  # fmt: skip
 
 
 def _queue(session: Session, to: str, subject: str, body: str, now: dt.datetime) -> int | None:

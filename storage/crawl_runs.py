@@ -42,6 +42,14 @@ def latest_by_source(
     return {run.source: run for run in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(newest)))}
 
 
+def recent(session: Session, source: str, *, limit: int, include_backfill: bool) -> list[CrawlRun]:
+    """The newest ``limit`` runs of ``source``, newest first (e.g. this run and the one before it)."""
+    query = select(CrawlRun).where(CrawlRun.source == source)
+    if not include_backfill:
+        query = query.where(CrawlRun.backfill.is_(False))
+    return list(session.scalars(query.order_by(CrawlRun.id.desc()).limit(limit)))
+
+
 def last_success(session: Session, source: str) -> dt.datetime | None:
     """When the newest run of ``source`` that ended 'ok' started (backfills included: they saw the site too)."""
     return last_successes(session, [source]).get(source)

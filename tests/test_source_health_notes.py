@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import warnings
 
+from sqlalchemy import select
+
 from newswatch.web import create_app
-from scheduler.health import degraded_note, fallback_rate, source_health, source_status
+from scheduler.health import degraded_note, fallback_rate, record_outcome, source_health, source_status
 from storage.db import session_scope
-from storage.models import CrawlRun
+from storage.models import CrawlRun, OutboxMessage
+from storage.records import CrawlSummary
 from storage.types import utcnow
 
 with warnings.catch_warnings():
@@ -66,3 +71,26 @@ def test_sources_page_and_api_show_the_note(session_factory) -> None:  # type: i
     assert "site parser failing: generic fallback on 3 of 3 articles" in row
     assert "(generic fallback on 100 % of articles)" in row
     assert item["note"].startswith("degraded: ") and item["fallback_rate"] == 1.0
+
+
+def test_the_admin_hears_once_when_a_source_starts_running_on_its_fallback(session_factory) -> None:  # type: ignore[no-untyped-def]
+    def run(excerpt: str | None) -> int | None:
+        with session_scope(session_factory) as session:
+            row = CrawlRun(source="a", started_at=utcnow(), status="ok", items_new=2, log_excerpt=excerpt)
+            session.add(row)
+            session.flush()
+            run_id = row.id
+        summary = CrawlSummary("a", "ok", run_id=run_id, exit_code=0, pages_fetched=3, items_new=2)
+        return record_outcome(
+            session_factory, summary, failure_threshold=3, admin_email="admin@example.org"
+        ).degraded_id
+
+    notices = [run(None), run(EXCERPT), run(EXCERPT), run(None), run(EXCERPT)]
+    assert [notice is not None for notice in notices] == [False, True, False, False, True]
+    with session_factory() as session:
+        mails = list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "admin")))
+    assert len(mails) == 2
+    received = email.message_from_bytes(mails[0].payload, policy=email.policy.default)
+    assert received["Subject"].endswith("source a is degraded")
+    body = received.get_content()  # type: ignore[attr-defined]
+    assert LADDER in body and "you will not be told again" in body

@@ -234,11 +234,12 @@ class ListingSpider(DiscoveryLadder, NewswatchSpider):
         )
 
     def errback(self, failure: Failure) -> Iterable[scrapy.Request]:  # type: ignore[override]
-        """Count the failure; when it was an entry point's first page, fall back down the ladder."""
+        """Count the failure; when an entry point's first page got an HTTP error, fall back down the ladder."""
         super().errback(failure)
         meta = failure.request.meta  # type: ignore[attr-defined]
-        robots_said_no = failure.check(IgnoreRequest) and not failure.check(HttpError)
-        if "entry_index" in meta and meta.get("pages_walked", 1) == 1 and not robots_said_no:
+        # Only when the site answered (404, 410, 500 ...): a site that is down or unreachable has not
+        # moved its entry point, and every rung would fail the same way.
+        if "entry_index" in meta and meta.get("pages_walked", 1) == 1 and failure.check(HttpError):
             url = failure.request.url  # type: ignore[attr-defined]
             yield from self.fall_back(url, describe_failure(failure, url))
 

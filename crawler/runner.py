@@ -185,6 +185,9 @@ def _report_progress(crawler: Crawler, key: str, progress: Callable[[str], None]
     def failed(url: str, cause: str) -> None:
         progress(f"{key}: {url}: {cause}")
 
+    def notice(message: str) -> None:
+        progress(f"{key}: {message}")
+
     def finished(summary: CrawlSummary) -> None:
         errors = f", {summary.errors} error{'s' if summary.errors != 1 else ''}" if summary.errors else ""
         progress(f"{key}: {summary.status}{errors}; {counts['responses']} pages fetched, "
@@ -194,6 +197,7 @@ def _report_progress(crawler: Crawler, key: str, progress: Callable[[str], None]
     crawler.signals.connect(response, signal=signals.response_received, weak=False)
     crawler.signals.connect(item, signal=signals.item_scraped, weak=False)
     crawler.signals.connect(failed, signal=newswatch_signals.fetch_failed, weak=False)
+    crawler.signals.connect(notice, signal=newswatch_signals.crawl_notice, weak=False)
     crawler.signals.connect(finished, signal=newswatch_signals.run_finished, weak=False)
 
 

@@ -19,3 +19,7 @@ run_finished = object()
 # Sent with ``url`` and ``cause`` (a one-line description, crawler.fetch_errors) when a request failed for
 # good (after retries): the CLI prints it as one line per failure.
 fetch_failed = object()
+
+# Sent with ``message`` for something a person running the crawl should read (the run fell back down the
+# discovery ladder, say); the CLI prints it as a progress line.
+crawl_notice = object()

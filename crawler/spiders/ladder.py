@@ -30,6 +30,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler import signals as newswatch_signals
 from crawler.discovery import (
     announced_feeds,
     article_links,
@@ -249,6 +250,10 @@ class DiscoveryLadder:
                 self.ladder.failed_entry,
                 self.ladder.cause,
             )
+            self.crawler.signals.send_catch_log(
+                newswatch_signals.fetch_failed, url=self.ladder.failed_entry,
+                cause=f"{self.ladder.cause}; no feed, sitemap or home-page link led to articles either",
+            )  # fmt: skip
             return
         yield from self.ladder_articles("links on", home, found)
 
@@ -260,6 +265,7 @@ class DiscoveryLadder:
         self.ladder.done = True
         line = f"{DEGRADED} {self.ladder.failed_entry} failed ({self.ladder.cause}), used {rung} {where}"
         logger.warning("%s", line)
+        self.crawler.signals.send_catch_log(newswatch_signals.crawl_notice, message=line)
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("newswatch/degraded", line)
         limit = self.crawler.settings.getint("NEWSWATCH_LADDER_MAX_ARTICLES", 30)

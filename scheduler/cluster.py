@@ -26,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from alerts.config import MailConfig
 from scheduler.config import ClusterConfig, ServiceConfig
 from scheduler.crawl_job import CrawlRunner
 from scheduler.health import record_outcome
@@ -164,16 +163,12 @@ class Worker:
             outcome = self.runner.run(source)
             if outcome.status not in ("busy", "skipped"):
                 record_outcome(self.sessions, outcome, failure_threshold=self.config.failure_threshold,
-                               admin_email=self._admin_email())  # fmt: skip
+                               admin_email=self.config.mail.admin_email)  # fmt: skip
             self.outcomes.append(outcome)
             return outcome.status
         finally:
             ledger.forget_job(self.sessions, source)
             self._beat()
-
-    def _admin_email(self) -> str | None:
-        mail: MailConfig = self.config.mail
-        return mail.admin_email
 
     def _beat(self) -> None:
         try:

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from storage.crawl_runs import close_as_killed
 from storage.db import is_postgres, make_engine, make_session_factory, session_scope
 from storage.models import ClusterWorker, CrawlJob, CrawlRun
 from storage.types import utcnow
@@ -74,7 +75,7 @@ def close_stale_runs(session_factory: sessionmaker[Session], source: str, note: 
             select(CrawlRun).where(CrawlRun.source == source, CrawlRun.status == "running")
         ).all()
         for run in runs:
-            _close_as_killed(run, note, now)
+            close_as_killed(run, note, now)
         return [run.id for run in runs]
 
 
@@ -85,12 +86,7 @@ def mark_runs_killed(session_factory: sessionmaker[Session], run_ids: Sequence[i
     now = utcnow()
     with session_scope(session_factory) as session:
         for run in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(list(run_ids)))):
-            _close_as_killed(run, note, run.finished_at or now)
-
-
-def _close_as_killed(run: CrawlRun, note: str, now: dt.datetime) -> None:
-    run.status, run.finished_at = "killed", now
-    run.log_excerpt = f"{run.log_excerpt}\n{note}" if run.log_excerpt else note
+            close_as_killed(run, note, run.finished_at or now)
 
 
 class SourceGuard:

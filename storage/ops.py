@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from storage.models import Article, CrawlRun, OutboxMessage, ServiceLease
+from storage import leases
+from storage.models import Article, CrawlRun, OutboxMessage
 from storage.types import utcnow
 
 SCHEDULER_LEASE = "scheduler"
@@ -35,7 +36,7 @@ def database_reachable(session: Session) -> None:
 
 
 def scheduler_lease(session: Session) -> LeaseState | None:
-    row = session.get(ServiceLease, SCHEDULER_LEASE)
+    row = leases.current(session, SCHEDULER_LEASE)
     return None if row is None else LeaseState(row.holder, row.expires_at)
 
 

@@ -128,8 +128,6 @@ def rss_of_tree(pid: int) -> tuple[int, int]:
 def one_round(
     workers: int, args: argparse.Namespace, urls: list[str], admin: Any, workdir: Path
 ) -> dict[str, Any]:
-    from newswatch.replicas.server import ReplicaServer  # noqa: F401  (the servers are started by main)
-
     name = f"nw_bench_cluster_{uuid.uuid4().hex[:8]}"
     db_url = fresh_database(admin, name)
     cluster = ClusterConfig(broker_url=BROKER, queue=f"nw-bench-{uuid.uuid4().hex[:8]}",

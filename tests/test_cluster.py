@@ -21,15 +21,15 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from service_helpers import only, start_serve, wait_until, write_config
 from sqlalchemy import func, select
 
 from alerts.config import MailConfig
-from crawler.sources import load_registry
 from newswatch.replicas.server import ReplicaServer
 from scheduler.config import ClusterConfig, ServiceConfig
 from scheduler.service import Service
@@ -86,12 +86,6 @@ def sessions(pg_url: str) -> Iterator[Any]:
     engine.dispose()
 
 
-def only(replicas: dict[str, str]) -> dict[str, dict[str, Any]]:
-    overrides: dict[str, dict[str, Any]] = {key: {"enabled": False} for key in load_registry().keys()}
-    overrides.update({key: {"base_url": url, "enabled": True} for key, url in replicas.items()})
-    return overrides
-
-
 def leader_config(
     db_url: str, replicas: dict[str, str], cluster: ClusterConfig, **values: Any
 ) -> ServiceConfig:
@@ -108,18 +102,9 @@ def leader_config(
 def write_worker_config(
     tmp_path: Path, db_url: str, replicas: dict[str, str], cluster: ClusterConfig
 ) -> Path:
-    lines = [f'database_url = "{db_url}"', "[crawl]", "download_delay = 0", "autothrottle = false",
-             "retry_times = 0", "download_timeout = 60", "[cluster]", f'broker_url = "{cluster.broker_url}"',
-             f'queue = "{cluster.queue}"', "worker_concurrency = 2", "worker_heartbeat_seconds = 1",
-             f"lock_wait_seconds = {cluster.lock_wait_seconds}",
-             "[alerts]", f'outbox_dir = "{tmp_path / "outbox"}"']  # fmt: skip
-    for key, table in only(replicas).items():
-        lines.append(f"[sources.{key}]")
-        lines += [f"{k} = {str(v).lower() if isinstance(v, bool) else repr(v).replace(chr(39), chr(34))}"
-                  for k, v in table.items()]  # fmt: skip
-    path = tmp_path / "newswatch.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    table = {"broker_url": cluster.broker_url, "queue": cluster.queue, "worker_concurrency": 2,
+             "worker_heartbeat_seconds": 1, "lock_wait_seconds": cluster.lock_wait_seconds}  # fmt: skip
+    return write_config(tmp_path, db_url, replicas, tables={"cluster": table})
 
 
 class Workers:
@@ -154,16 +139,6 @@ class Workers:
                 proc.kill()
                 codes.append(proc.wait())
         return codes
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str, step: float = 0.3) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def runs_by_source(sessions: Any) -> dict[str, list[CrawlRun]]:
@@ -374,13 +349,6 @@ def test_the_leader_keeps_running_while_the_broker_is_down_and_jobs_resume_after
             proxy.down()
     assert caplog.text.count("cannot reach the broker") == 1  # said once per outage, not at every retry
     assert "reachable again" in caplog.text
-
-
-def start_serve(config: Path, log: Path, *args: str) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-c", "from newswatch.cli import main; main()", "serve", *args]
-    with log.open("ab") as out:
-        return subprocess.Popen(command, env={**os.environ, "NEWSWATCH_CONFIG": str(config)}, cwd=config.parent,
-                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
 
 
 def test_kill_9_of_the_leader_a_standby_takes_over_and_no_crawl_runs_twice(

@@ -15,15 +15,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from service_helpers import only, start_serve, wait_until, write_config
 from sqlalchemy import func, select
 
 from alerts.config import MailConfig
-from crawler.sources import load_registry
 from newswatch.replicas.server import ReplicaServer
 from scheduler.config import ServiceConfig
 from scheduler.housekeeping import pid_alive
@@ -37,12 +36,6 @@ pytestmark = pytest.mark.slow
 
 SLOW_ARTICLE = "/cio/69105"
 FAST = {"download_delay": 0, "autothrottle": False, "retry_times": 0, "download_timeout": 120}
-
-
-def only(replicas: dict[str, str]) -> dict[str, dict]:
-    overrides: dict[str, dict] = {key: {"enabled": False} for key in load_registry().keys()}
-    overrides.update({key: {"base_url": url, "enabled": True} for key, url in replicas.items()})
-    return overrides
 
 
 def service_config(db_url: str, replicas: dict[str, str], **values) -> ServiceConfig:
@@ -59,16 +52,6 @@ def service_config(db_url: str, replicas: dict[str, str], **values) -> ServiceCo
 def osce() -> Iterator[ReplicaServer]:
     with ReplicaServer("osce") as server:
         yield server
-
-
-def wait_until(predicate, timeout: float, what: str, step: float = 0.2):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def articles_are_whole(session_factory) -> int:
@@ -152,27 +135,6 @@ def test_a_failing_or_hanging_source_does_not_delay_the_others_and_alerts_once(s
 
 
 # -- the real `newswatch serve` process ----------------------------------------------------------
-
-
-def write_config(tmp_path: Path, db_url: str, replicas: dict[str, str], **scheduler: object) -> Path:
-    lines = [f'database_url = "{db_url}"', "[crawl]", "download_delay = 0", "autothrottle = false",
-             "retry_times = 0", "download_timeout = 120", "[scheduler]", "jitter_seconds = 0"]  # fmt: skip
-    lines += [f"{key} = {value}" for key, value in scheduler.items()]
-    lines += ["[alerts]", f'outbox_dir = "{tmp_path / "outbox"}"']
-    for key, table in only(replicas).items():
-        lines.append(f"[sources.{key}]")
-        lines += [f"{k} = {str(v).lower() if isinstance(v, bool) else repr(v).replace(chr(39), chr(34))}"
-                  for k, v in table.items()]  # fmt: skip
-    path = tmp_path / "newswatch.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def start_serve(config: Path, log: Path, *args: str) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-c", "from newswatch.cli import main; main()", "serve", *args]
-    with log.open("ab") as out:
-        return subprocess.Popen(command, env={**os.environ, "NEWSWATCH_CONFIG": str(config)}, cwd=config.parent,
-                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import func
 
+from storage.db import is_postgres
 from storage.filter_values import check_filters
 from storage.models import Article, ArticleTag
 from storage.query import QueryError, parse_query
@@ -51,13 +52,13 @@ def parse_facet_names(text: str | None) -> tuple[str, ...]:
 
 def _month(session: Session) -> Any:
     """YYYY-MM of published_at (UTC) as SQL: SQLite stores UTC text, PostgreSQL a timestamptz."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         return func.to_char(func.timezone("UTC", Article.published_at), "YYYY-MM")
     return func.substr(literal_column("article.published_at"), 1, 7)
 
 
 def _ids_clause(session: Session, ids: list[int], column: Any) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         return column == any_(literal(ids, type_=ARRAY(Integer)))
     return column.in_(select(literal_column("value")).select_from(func.json_each(json.dumps(ids))))
 
